@@ -20,6 +20,8 @@ export default [
   { ignores: ['**/dist', '**/node_modules', '**/.cache', '**/.nx', '**/coverage', '**/tmp'] },
   {
     files: ['**/*.ts', '**/*.js', '**/*.mjs'],
+    // Jest configs extend the workspace preset by path; they are configuration, not a project's code.
+    ignores: ['**/jest.config.js'],
     rules: {
       '@nx/enforce-module-boundaries': [
         'error',
@@ -30,6 +32,7 @@ export default [
             { sourceTag: 'type:service', onlyDependOnLibsWithTags: ['type:infra', 'type:contracts', 'type:domain'] },
             { sourceTag: 'type:infra', onlyDependOnLibsWithTags: ['type:infra', 'type:contracts', 'type:domain'] },
             { sourceTag: 'type:contracts', onlyDependOnLibsWithTags: ['type:contracts'] },
+            { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:infra', 'type:contracts', 'type:domain'] },
             {
               sourceTag: 'type:domain',
               onlyDependOnLibsWithTags: ['type:domain', 'type:contracts'],
