@@ -1,10 +1,12 @@
 /**
- * `npm run infra:up | infra:down | infra:status`: the same Kafka and PostgreSQL the tests use, for people.
+ * `npm run infra:up | infra:down | infra:status | infra:fetch`: the same Kafka and PostgreSQL the tests use,
+ * for people; `fetch` only downloads the broker's jars (CI does it before the tests).
  * `up` prints export lines on stdout (progress goes to stderr), so `eval "$(npm run -s infra:up)"` works.
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { InfrastructureUnavailableError } from './errors';
+import { ensureKafkaJars } from './kafka/local-broker';
 import { provideKafka, type KafkaSource } from './kafka/provide-kafka';
 import { waitForKafka } from './kafka/wait-for-kafka';
 import { stderrLog } from './log';
@@ -106,13 +108,17 @@ async function status(): Promise<void> {
   if (!running) process.exitCode = 1;
 }
 
-const commands: Record<string, () => Promise<void>> = { up, down, status };
+async function fetch(): Promise<void> {
+  stderrLog(`Kafka jars in ${await ensureKafkaJars()}`);
+}
+
+const commands: Record<string, () => Promise<void>> = { up, down, status, fetch };
 
 async function main(): Promise<void> {
   const name = process.argv[2] ?? '';
   const command = commands[name];
   if (!command) {
-    process.stderr.write(`usage: infra <up|down|status>\n  got "${name}"\n`);
+    process.stderr.write(`usage: infra <up|down|status|fetch>\n  got "${name}"\n`);
     process.exitCode = 2;
     return;
   }
