@@ -1,0 +1,154 @@
+import { greatCircleKm } from './geo';
+import type { Atp, Location, Order } from './model';
+import { priorityReserveAt, transitFor, type Ruleset } from './ruleset';
+import { civilFromDays, localDayAndMinute, parseClockTime, promisedDay } from './time';
+
+/** One line the search has to place: a unique SKU of the order. */
+export type Demand = { readonly lineIndex: number; readonly sku: string; readonly quantity: number; readonly weightKg: number };
+
+export type ExclusionRule = 'channel' | 'market' | 'capacity' | 'cutoff' | 'stock';
+
+export type Exclusion = { readonly location: Location; readonly rule: ExclusionRule; readonly reason: string };
+
+export type DeliveryEstimate = {
+  readonly transitDays: number;
+  /** Present when the request carried "now". */
+  readonly shipDate?: string;
+  readonly deliveryDate?: string;
+  /** Present when the order carried a promised date. */
+  readonly daysLate?: number;
+};
+
+/** A location that passed every hard filter, with what shipping from it costs for this order. */
+export type Candidate = {
+  readonly location: Location;
+  readonly distanceKm: number;
+  readonly handlingCost: number;
+  /** base + perKm × km: the shipping estimate before weight. */
+  readonly shippingEstimate: number;
+  readonly latenessPenalty: number;
+  /** What opening a shipment here costs before weight: handling + shipping estimate + lateness. */
+  readonly fixedCost: number;
+  /** ATP per demand. */
+  readonly atp: readonly number[];
+  /** Shipping cost per unit of each demand from weight: perKgKm × weightKg × km. */
+  readonly unitCost: readonly number[];
+  readonly delivery: DeliveryEstimate;
+  readonly inMarket: boolean;
+};
+
+export type CandidateSet = {
+  /** Sorted by fixed cost, then location id: the search relies on this order. */
+  readonly candidates: readonly Candidate[];
+  readonly exclusions: readonly Exclusion[];
+};
+
+export type DecisionContext = {
+  readonly order: Order;
+  readonly ruleset: Ruleset;
+  readonly atp: Atp;
+  readonly isPriority: boolean;
+  /** Decision time, epoch ms; without it cutoffs are not checked and dates are not estimated. */
+  readonly now?: number;
+};
+
+const cutoffMinutes = new WeakMap<Location, Record<string, number | undefined>>();
+
+const cutoffOf = (location: Location, serviceLevel: string): number | undefined => {
+  let parsed = cutoffMinutes.get(location);
+  if (!parsed) {
+    parsed = {};
+    for (const [level, text] of Object.entries(location.cutoffs ?? {})) parsed[level] = parseClockTime(text);
+    cutoffMinutes.set(location, parsed);
+  }
+  return parsed[serviceLevel];
+};
+
+/** The first hard filter (other than stock) a location fails, or undefined when it passes them all. */
+const failedFilter = (location: Location, context: DecisionContext, pastCutoff: boolean): Exclusion | undefined => {
+  const { order, ruleset } = context;
+  const { filters } = ruleset;
+  if (filters.channel && location.channels && !location.channels.includes(order.channel)) {
+    return { location, rule: 'channel', reason: `does not serve channel "${order.channel}" (serves ${location.channels.join(', ') || 'none'})` };
+  }
+  if (filters.market && location.markets && !location.markets.includes(order.destination.country)) {
+    return { location, rule: 'market', reason: `does not ship to ${order.destination.country} (ships to ${location.markets.join(', ') || 'none'})` };
+  }
+  if (filters.capacity && location.dailyCapacity !== undefined) {
+    const reserve = context.isPriority ? 0 : priorityReserveAt(ruleset, location.id);
+    const left = location.dailyCapacity - (location.usedToday ?? 0) - reserve;
+    if (left < 1) {
+      const kept = reserve > 0 ? `, ${reserve} kept for priority orders` : '';
+      return { location, rule: 'capacity', reason: `no shipment capacity left today (${location.usedToday ?? 0} of ${location.dailyCapacity} used${kept})` };
+    }
+  }
+  if (filters.cutoff && pastCutoff) {
+    return { location, rule: 'cutoff', reason: `past today's ${order.serviceLevel} cutoff ${location.cutoffs?.[order.serviceLevel]} (local time)` };
+  }
+  return undefined;
+};
+
+const byFixedCostThenId = (a: Candidate, b: Candidate): number =>
+  a.fixedCost - b.fixedCost || (a.location.id < b.location.id ? -1 : a.location.id > b.location.id ? 1 : 0);
+
+/** Applies the hard filters to every location and prices the survivors for this order. */
+export const buildCandidates = (locations: readonly Location[], demands: readonly Demand[], context: DecisionContext): CandidateSet => {
+  const { order, ruleset, now } = context;
+  const { costModel } = ruleset;
+  const transit = transitFor(ruleset, order.serviceLevel);
+  const promised = order.promisedDate === undefined ? undefined : promisedDay(order.promisedDate);
+  const stockBySku = demands.map((demand) => context.atp.get(demand.sku));
+  const candidates: Candidate[] = [];
+  const exclusions: Exclusion[] = [];
+  for (const location of locations) {
+    let pastCutoff = false;
+    let today: number | undefined;
+    if (now !== undefined) {
+      const local = localDayAndMinute(now, location.utcOffsetMinutes ?? 0);
+      const cutoff = cutoffOf(location, order.serviceLevel);
+      today = local.day;
+      pastCutoff = cutoff !== undefined && local.minute >= cutoff;
+    }
+    const failed = failedFilter(location, context, pastCutoff);
+    if (failed) {
+      exclusions.push(failed);
+      continue;
+    }
+    const atp = demands.map((_, i) => stockBySku[i]?.get(location.id) ?? 0);
+    if (!atp.some((units) => units > 0)) {
+      exclusions.push({ location, rule: 'stock', reason: 'no ATP for any line of the order' });
+      continue;
+    }
+    const distanceKm = greatCircleKm(location, order.destination);
+    const transitDays = Math.max(transit.minDays, Math.ceil(distanceKm / transit.kmPerDay));
+    let delivery: DeliveryEstimate = { transitDays };
+    let latenessPenalty = 0;
+    if (today !== undefined) {
+      // With the cutoff filter off, a location past its cutoff may still ship, a day later.
+      const shipDay = today + (pastCutoff ? 1 : 0);
+      const deliveryDay = shipDay + transitDays;
+      delivery = { transitDays, shipDate: civilFromDays(shipDay), deliveryDate: civilFromDays(deliveryDay) };
+      if (promised !== undefined) {
+        const daysLate = Math.max(0, deliveryDay - promised);
+        delivery = { ...delivery, daysLate };
+        latenessPenalty = daysLate * ruleset.latenessPenaltyPerDay;
+      }
+    }
+    const shippingEstimate = costModel.base + costModel.perKm * distanceKm;
+    const perKg = costModel.perKgKm * distanceKm;
+    candidates.push({
+      location,
+      distanceKm,
+      handlingCost: location.handlingCost,
+      shippingEstimate,
+      latenessPenalty,
+      fixedCost: location.handlingCost + shippingEstimate + latenessPenalty,
+      atp,
+      unitCost: demands.map((demand) => perKg * demand.weightKg),
+      delivery,
+      inMarket: location.country === order.destination.country,
+    });
+  }
+  candidates.sort(byFixedCostThenId);
+  return { candidates, exclusions };
+};

@@ -1,0 +1,52 @@
+import type { Candidate } from './candidates';
+
+/** Members (candidate indices) and allocation of the greedy plan, and the units it could not place. */
+export type GreedyPlan = {
+  readonly members: readonly number[];
+  readonly allocation: readonly (readonly number[])[];
+  readonly missingUnits: number;
+};
+
+/**
+ * The greedy nearest-location baseline: the nearest location that has the whole order; else, again
+ * and again, the location that can ship the most remaining lines (nearest first on ties), until every
+ * line is placed, no location helps, or `maxShipments` is reached. It seeds the search's bound and is
+ * what benchmarks compare the cost strategy against.
+ */
+export const greedyPlan = (
+  candidates: readonly Candidate[],
+  quantities: readonly number[],
+  splitLines: boolean,
+  maxShipments: number,
+): GreedyPlan => {
+  const byDistance = candidates.map((_, c) => c).sort((a, b) => candidates[a].distanceKm - candidates[b].distanceKm || a - b);
+  const whole = byDistance.find((c) => quantities.every((wanted, d) => candidates[c].atp[d] >= wanted));
+  if (whole !== undefined) return { members: [whole], allocation: [[...quantities]], missingUnits: 0 };
+
+  const remaining = [...quantities];
+  const members: number[] = [];
+  const allocation: number[][] = [];
+  const canShip = (c: number, d: number): number => {
+    const atp = candidates[c].atp[d];
+    if (remaining[d] === 0) return 0;
+    if (splitLines) return Math.min(atp, remaining[d]);
+    return atp >= remaining[d] ? remaining[d] : 0;
+  };
+  while (members.length < maxShipments) {
+    let chosen = -1;
+    let chosenLines = 0;
+    for (const c of byDistance) {
+      if (members.includes(c)) continue;
+      const lines = remaining.reduce((count, _, d) => count + (canShip(c, d) > 0 ? 1 : 0), 0);
+      if (lines > chosenLines) {
+        chosen = c;
+        chosenLines = lines;
+      }
+    }
+    if (chosen < 0) break;
+    allocation.push(remaining.map((_, d) => canShip(chosen, d)));
+    allocation[allocation.length - 1].forEach((units, d) => (remaining[d] -= units));
+    members.push(chosen);
+  }
+  return { members, allocation, missingUnits: remaining.reduce((sum, units) => sum + units, 0) };
+};
