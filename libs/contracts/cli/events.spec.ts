@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fingerprint64 } from '../src/avro/fingerprint';
 import { EventCodec } from '../src/codec';
 import { exampleEvents } from '../src/testing/example-events';
-import { readSchemaFiles } from '../tools/schema-files';
+import { findSchemaFile, readSchemaFiles } from '../tools/schema-files';
 
 // The operator's tool, run as operators run it: a subprocess with stdin and stdout.
 jest.setTimeout(60_000);
@@ -18,7 +18,7 @@ function events(args: string[], input?: Buffer | string): { status: number | nul
 
 describe('npm run events', () => {
   it('fingerprint prints the 16 hex digits a message carries in bytes 3 to 10', () => {
-    const file = readSchemaFiles().find((candidate) => candidate.eventType === 'OrderReceived' && candidate.version === 2)!;
+    const file = findSchemaFile(readSchemaFiles(), 'OrderReceived', 2);
     const run = events(['fingerprint', path.relative(repoRoot, file.file)]);
 
     expect(run.status).toBe(0);

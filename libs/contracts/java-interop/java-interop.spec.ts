@@ -3,7 +3,7 @@ import { parsingCanonicalForm } from '../src/avro/canonical-form';
 import { fingerprint64 } from '../src/avro/fingerprint';
 import { eventTypes } from '../src/registry';
 import { exampleEvents } from '../src/testing/example-events';
-import { readSchemaFiles } from '../tools/schema-files';
+import { findSchemaFile, readSchemaFiles } from '../tools/schema-files';
 import { ensureBuilt, InteropResult, InteropTask, runJava } from './java-interop';
 
 // Interoperability with the reference implementation, org.apache.avro:avro:1.12.2, in one JVM run.
@@ -11,8 +11,7 @@ jest.setTimeout(15 * 60 * 1000);
 
 const codec = new EventCodec();
 const files = readSchemaFiles();
-const latestFile = (type: string) => files.filter((file) => file.eventType === type).at(-1)!.file;
-const fileOf = (type: string, version: number) => files.find((file) => file.eventType === type && file.version === version)!.file;
+const latestFile = (type: string) => findSchemaFile(files, type).file;
 const { market: _market, ...orderReceivedV1 } = exampleEvents.OrderReceived;
 
 const tasks = {
@@ -20,7 +19,7 @@ const tasks = {
   javaReads: eventTypes.map((type): InteropTask => ({ op: 'decode', reader: latestFile(type), message: codec.encode(type, exampleEvents[type] as never).toString('base64') })),
   javaReadsV1: [{ op: 'decode', reader: latestFile('OrderReceived'), message: codec.encodeVersion('OrderReceived', 1, orderReceivedV1).toString('base64') } as InteropTask],
   javaWrites: eventTypes.map((type): InteropTask => ({ op: 'encode', schema: latestFile(type), datum: exampleEvents[type] })),
-  javaWritesV1: [{ op: 'encode', schema: fileOf('OrderReceived', 1), datum: orderReceivedV1 } as InteropTask],
+  javaWritesV1: [{ op: 'encode', schema: findSchemaFile(files, 'OrderReceived', 1).file, datum: orderReceivedV1 } as InteropTask],
 };
 let results: Record<keyof typeof tasks, InteropResult[]>;
 

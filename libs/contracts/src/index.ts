@@ -4,6 +4,8 @@ export { InvalidEventError, MalformedMessageError, UnknownEventTypeError } from 
 export type { MalformedReason, PayloadProblem } from './errors';
 export type { AnyEvent, DecodedEvent, EventOf, EventPayload, EventType, EventVersion } from './events';
 export { eventTypes, isEventType, SchemaRegistry } from './registry';
+export { eventRoute, keyOf, topicOf } from './topics';
+export type { EventRoute } from './topics';
 export type { SchemaVersion } from './registry';
 export { parsingCanonicalForm } from './avro/canonical-form';
 export { fingerprint64, fingerprintBytes, fingerprintHex } from './avro/fingerprint';

@@ -28,7 +28,8 @@ export function isEventType(name: string): name is EventType {
 
 /** Parses an Avro schema the way the contracts read and write it: decimals and dates as strings, optional values unwrapped, records as plain objects. */
 export function parseAvroType(schema: AvroSchemaObject): Type {
-  return Type.forSchema(schema as never, { logicalTypes, wrapUnions: 'never', omitRecordMethods: true });
+  // assertLogicalTypes: a broken decimal must fail here, not silently turn into Buffers the generated types do not promise.
+  return Type.forSchema(schema as never, { logicalTypes, wrapUnions: 'never', omitRecordMethods: true, assertLogicalTypes: true });
 }
 
 /** Every schema version of every event, by type and by fingerprint. Built from the embedded schemas: no I/O. */

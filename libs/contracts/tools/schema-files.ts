@@ -55,3 +55,11 @@ function checkTopLevel({ eventType, version, schema }: SchemaFile): void {
     if (typeof schema[attribute] !== 'string') throw new Error(`${where}: needs "${attribute}" (see schemas/README.md).`);
   }
 }
+
+/** The file of one event version, the latest when `version` is left out. */
+export function findSchemaFile(files: readonly SchemaFile[], eventType: string, version?: number): SchemaFile {
+  const versions = files.filter((file) => file.eventType === eventType);
+  const found = version === undefined ? versions[versions.length - 1] : versions.find((file) => file.version === version);
+  if (!found) throw new Error(`No schema file for ${eventType}${version === undefined ? '' : ` v${version}`}.`);
+  return found;
+}
