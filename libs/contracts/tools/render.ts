@@ -1,4 +1,5 @@
 import { AvroSchema, AvroSchemaObject, isNamedTypeObject, primitiveTypes, qualify, resolveReference } from '../src/avro/schema';
+import { renderCatalogue } from './render-docs';
 import { SchemaFile } from './schema-files';
 
 /** A file the generator writes, relative to the repository root. */
@@ -19,11 +20,12 @@ interface NamedDefinition {
   readonly declaration: string;
 }
 
-/** The TypeScript types and the embedded schemas, rendered from the schema files. */
+/** The TypeScript types, the embedded schemas and the event catalogue, rendered from the schema files. */
 export function renderContracts(files: readonly SchemaFile[]): GeneratedFile[] {
   return [
     { path: 'libs/contracts/src/generated/types.ts', content: renderTypes(files) },
     { path: 'libs/contracts/src/generated/schemas.ts', content: renderSchemas(files) },
+    { path: 'docs/contracts.md', content: renderCatalogue(files) },
   ];
 }
 
