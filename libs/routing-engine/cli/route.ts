@@ -12,7 +12,7 @@ import {
   toScenarioResult,
   validateScenario,
   type ValidationIssue,
-} from '@switchyard/routing-engine';
+} from '../src/index';
 
 const USAGE = `usage: npm run route -- <scenario.json|yaml> [--ruleset <ruleset.json|yaml>] [--compact]
        npm run route -- --print-schema scenario|ruleset`;

@@ -8,7 +8,7 @@ export type Demand = { readonly lineIndex: number; readonly sku: string; readonl
 
 export type ExclusionRule = 'channel' | 'market' | 'capacity' | 'cutoff' | 'stock';
 
-export type Exclusion = { readonly location: Location; readonly rule: ExclusionRule; readonly reason: string };
+export type Exclusion = { readonly location: Location; readonly networkIndex: number; readonly rule: ExclusionRule; readonly reason: string };
 
 export type DeliveryEstimate = {
   readonly transitDays: number;
@@ -22,6 +22,8 @@ export type DeliveryEstimate = {
 /** A location that passed every hard filter, with what shipping from it costs for this order. */
 export type Candidate = {
   readonly location: Location;
+  /** Position of the location in the network, so explanations keep network order. */
+  readonly networkIndex: number;
   readonly distanceKm: number;
   readonly handlingCost: number;
   /** base + perKm × km: the shipping estimate before weight. */
@@ -65,7 +67,7 @@ const cutoffOf = (location: Location, serviceLevel: string): number | undefined 
 };
 
 /** The first hard filter (other than stock) a location fails, or undefined when it passes them all. */
-const failedFilter = (location: Location, context: DecisionContext, pastCutoff: boolean): Exclusion | undefined => {
+const failedFilter = (location: Location, context: DecisionContext, pastCutoff: boolean): Omit<Exclusion, 'networkIndex'> | undefined => {
   const { order, ruleset } = context;
   const { filters } = ruleset;
   if (filters.channel && location.channels && !location.channels.includes(order.channel)) {
@@ -88,6 +90,12 @@ const failedFilter = (location: Location, context: DecisionContext, pastCutoff: 
   return undefined;
 };
 
+const unitCosts = (demands: readonly Demand[], perKg: number): number[] => {
+  const costs = new Array<number>(demands.length);
+  for (let d = 0; d < demands.length; d++) costs[d] = perKg * demands[d].weightKg;
+  return costs;
+};
+
 const byFixedCostThenId = (a: Candidate, b: Candidate): number =>
   a.fixedCost - b.fixedCost || (a.location.id < b.location.id ? -1 : a.location.id > b.location.id ? 1 : 0);
 
@@ -98,9 +106,12 @@ export const buildCandidates = (locations: readonly Location[], demands: readonl
   const transit = transitFor(ruleset, order.serviceLevel);
   const promised = order.promisedDate === undefined ? undefined : promisedDay(order.promisedDate);
   const stockBySku = demands.map((demand) => context.atp.get(demand.sku));
+  const weightless = costModel.perKgKm === 0 || demands.every((demand) => demand.weightKg === 0);
+  const noWeightCost: readonly number[] = demands.map(() => 0);
   const candidates: Candidate[] = [];
   const exclusions: Exclusion[] = [];
-  for (const location of locations) {
+  for (let networkIndex = 0; networkIndex < locations.length; networkIndex++) {
+    const location = locations[networkIndex];
     let pastCutoff = false;
     let today: number | undefined;
     if (now !== undefined) {
@@ -111,12 +122,17 @@ export const buildCandidates = (locations: readonly Location[], demands: readonl
     }
     const failed = failedFilter(location, context, pastCutoff);
     if (failed) {
-      exclusions.push(failed);
+      exclusions.push({ location, networkIndex, rule: failed.rule, reason: failed.reason });
       continue;
     }
-    const atp = demands.map((_, i) => stockBySku[i]?.get(location.id) ?? 0);
-    if (!atp.some((units) => units > 0)) {
-      exclusions.push({ location, rule: 'stock', reason: 'no ATP for any line of the order' });
+    const atp = new Array<number>(demands.length);
+    let inStock = false;
+    for (let d = 0; d < demands.length; d++) {
+      atp[d] = stockBySku[d]?.get(location.id) ?? 0;
+      if (atp[d] > 0) inStock = true;
+    }
+    if (!inStock) {
+      exclusions.push({ location, networkIndex, rule: 'stock', reason: 'no ATP for any line of the order' });
       continue;
     }
     const distanceKm = greatCircleKm(location, order.destination);
@@ -138,13 +154,14 @@ export const buildCandidates = (locations: readonly Location[], demands: readonl
     const perKg = costModel.perKgKm * distanceKm;
     candidates.push({
       location,
+      networkIndex,
       distanceKm,
       handlingCost: location.handlingCost,
       shippingEstimate,
       latenessPenalty,
       fixedCost: location.handlingCost + shippingEstimate + latenessPenalty,
       atp,
-      unitCost: demands.map((demand) => perKg * demand.weightKg),
+      unitCost: weightless ? noWeightCost : unitCosts(demands, perKg),
       delivery,
       inMarket: location.country === order.destination.country,
     });

@@ -90,12 +90,12 @@ export const explain = ({ locations, candidateSet, outcome, ruleset, quantities,
   const status = new Map<Candidate, 'chosen' | 'runner-up'>();
   runnerUp?.members.forEach((c) => status.set(candidates[c], 'runner-up'));
   best?.members.forEach((c) => status.set(candidates[c], 'chosen'));
-  const reports = new Map<Location, CandidateReport>();
+  const reports = new Array<CandidateReport | undefined>(locations.length);
   for (const exclusion of exclusions) {
-    reports.set(exclusion.location, { locationId: exclusion.location.id, status: 'excluded', rule: exclusion.rule, reason: exclusion.reason });
+    reports[exclusion.networkIndex] = { locationId: exclusion.location.id, status: 'excluded', rule: exclusion.rule, reason: exclusion.reason };
   }
   for (const candidate of candidates) {
-    reports.set(candidate.location, {
+    reports[candidate.networkIndex] = {
       locationId: candidate.location.id,
       status: status.get(candidate) ?? 'candidate',
       distanceKm: roundKm(candidate.distanceKm),
@@ -105,7 +105,7 @@ export const explain = ({ locations, candidateSet, outcome, ruleset, quantities,
       shipmentCost: roundMoney(candidate.fixedCost),
       wholeLines: candidate.atp.filter((atp, d) => atp >= quantities[d]).length,
       estimatedDelivery: candidate.delivery,
-    });
+    };
   }
   const chosenReport = best ? planReport(candidates, best, ruleset) : undefined;
   let runnerUpReport: RunnerUpReport | undefined;
@@ -124,7 +124,7 @@ export const explain = ({ locations, candidateSet, outcome, ruleset, quantities,
     strategy: ruleset.strategy,
     ruleset: { id: ruleset.id, version: ruleset.version },
     ...header,
-    candidates: locations.map((location) => reports.get(location)).filter((report): report is CandidateReport => report !== undefined),
+    candidates: reports.filter((report): report is CandidateReport => report !== undefined),
     ...(chosenReport ? { chosen: chosenReport } : {}),
     ...(runnerUpReport ? { runnerUp: runnerUpReport } : {}),
     search: { exact: outcome.exact, nodes: outcome.nodes, maxNodes, examinedUpToShipments: outcome.examinedUpTo },

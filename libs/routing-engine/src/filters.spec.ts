@@ -1,3 +1,4 @@
+import type { Location } from './model';
 import { parseInstant } from './time';
 import { GLASGOW, LONDON, MANCHESTER, PARIS, order, route, ruleset, shippedFrom, stock, verdictOn } from './testing/fixtures';
 
@@ -86,7 +87,7 @@ describe('hard filter: capacity left today, with a priority reserve', () => {
 describe('hard filter: cutoff for the service level', () => {
   const now = parseInstant('2026-11-27T14:30:00Z');
   const given = {
-    locations: [
+    locations: <Location[]>[
       { ...LONDON, cutoffs: { STANDARD: '16:00' } },
       { ...MANCHESTER, cutoffs: { STANDARD: '14:00', EXPRESS: '15:00' } },
     ],

@@ -19,9 +19,12 @@ export const greedyPlan = (
   splitLines: boolean,
   maxShipments: number,
 ): GreedyPlan => {
+  let whole = -1;
+  for (let c = 0; c < candidates.length; c++) {
+    if ((whole < 0 || candidates[c].distanceKm < candidates[whole].distanceKm) && quantities.every((wanted, d) => candidates[c].atp[d] >= wanted)) whole = c;
+  }
+  if (whole >= 0) return { members: [whole], allocation: [[...quantities]], missingUnits: 0 };
   const byDistance = candidates.map((_, c) => c).sort((a, b) => candidates[a].distanceKm - candidates[b].distanceKm || a - b);
-  const whole = byDistance.find((c) => quantities.every((wanted, d) => candidates[c].atp[d] >= wanted));
-  if (whole !== undefined) return { members: [whole], allocation: [[...quantities]], missingUnits: 0 };
 
   const remaining = [...quantities];
   const members: number[] = [];

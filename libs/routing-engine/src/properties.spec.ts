@@ -31,7 +31,7 @@ const locationArb = (id: string): fc.Arbitrary<Location> =>
       usedToday: fc.integer({ min: 0, max: 2 }),
     },
     { requiredKeys: ['id', 'lat', 'lon', 'country', 'handlingCost', 'usedToday'] },
-  ).map((location) => Object.fromEntries(Object.entries(location).filter(([, value]) => value !== undefined)) as Location);
+  ).map((location) => Object.fromEntries(Object.entries(location).filter(([, value]) => value !== undefined)) as unknown as Location);
 
 type World = { locations: Location[]; atp: Atp; order: Order; ruleset: Ruleset };
 

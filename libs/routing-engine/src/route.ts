@@ -48,7 +48,6 @@ const demandsOf = (order: Order): { demands: Demand[]; duplicateLines: number[] 
 };
 
 const search = (candidates: readonly Candidate[], quantities: number[], ruleset: Ruleset, limits: Limits, allowPartial: boolean): SearchOutcome => {
-  const seed = greedyPlan(candidates, quantities, limits.splitLines, limits.maxShipments);
   return searchPlans({
     candidates,
     quantities,
@@ -57,7 +56,7 @@ const search = (candidates: readonly Candidate[], quantities: number[], ruleset:
     maxNodes: ruleset.search.maxNodes,
     allowPartial,
     objective: objectiveOf(ruleset),
-    seed: seed.members,
+    seed: () => greedyPlan(candidates, quantities, limits.splitLines, limits.maxShipments).members,
   });
 };
 

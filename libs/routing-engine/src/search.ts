@@ -28,8 +28,12 @@ export type SearchProblem = {
   /** May a plan leave units unshipped? Then fewer missing units beats lower cost. */
   readonly allowPartial: boolean;
   readonly objective: Objective;
-  /** Candidate indices of a known plan (the greedy one) to start the bound from. */
-  readonly seed?: readonly number[];
+  /**
+   * Candidate indices of a known plan (the greedy one), asked for only when the search reaches
+   * multi-shipment plans without a bound: it starts the bound, and a search cut short by its budget
+   * is never worse than it.
+   */
+  readonly seed?: () => readonly number[];
 };
 
 /** A set of locations and its allocation: `allocation[m][d]` units of demand d ship from `members[m]`. */
@@ -71,28 +75,44 @@ export const priceAllocation = (
   return cost;
 };
 
-const scoreOf = (
+type PerLocationCriterion = 'stayInMarket' | 'locationPriority' | 'closest';
+
+/** What one location adds to a per-location criterion: never negative, so a prefix bounds its extensions. */
+const locationScore = (criterion: PerLocationCriterion, candidate: Candidate, rankOf: (candidate: Candidate) => number): number =>
+  criterion === 'stayInMarket' ? (candidate.inMarket ? 0 : 1) : criterion === 'locationPriority' ? rankOf(candidate) : candidate.distanceKm;
+
+/** Value of one ranked criterion for a plan; lower is better. */
+const scoreOf = (criterion: RankingCriterion, candidates: readonly Candidate[], plan: Omit<PlanChoice, 'scores'>, rankOf: (candidate: Candidate) => number): number => {
+  if (criterion === 'minimiseShipments') return plan.members.length;
+  if (criterion === 'lowestCost') return plan.cost;
+  let score = 0;
+  for (let m = 0; m < plan.members.length; m++) {
+    const candidate = candidates[plan.members[m]];
+    if (criterion !== 'highestStock') {
+      score += locationScore(criterion, candidate, rankOf);
+      continue;
+    }
+    // highestStock, negated so that lower is better: more ATP where each line is picked.
+    const units = plan.allocation[m];
+    for (let d = 0; d < units.length; d++) if (units[d] > 0) score -= candidate.atp[d];
+  }
+  return score;
+};
+
+/** A lower bound of a criterion over every plan of `size` members made of `members` and more. */
+const scoreBound = (
   criterion: RankingCriterion,
-  candidates: readonly Candidate[],
-  plan: Omit<PlanChoice, 'scores'>,
+  members: readonly Candidate[],
+  size: number,
+  costBound: number,
   rankOf: (candidate: Candidate) => number,
 ): number => {
-  const members = plan.members.map((c) => candidates[c]);
-  switch (criterion) {
-    case 'minimiseShipments':
-      return members.length;
-    case 'stayInMarket':
-      return members.filter((candidate) => !candidate.inMarket).length;
-    case 'locationPriority':
-      return members.reduce((sum, candidate) => sum + rankOf(candidate), 0);
-    case 'highestStock':
-      // Negated so that lower is better like every other score: more ATP where each line is picked.
-      return -members.reduce((sum, candidate, m) => sum + plan.allocation[m].reduce((s, units, d) => s + (units > 0 ? candidate.atp[d] : 0), 0), 0);
-    case 'closest':
-      return members.reduce((sum, candidate) => sum + candidate.distanceKm, 0);
-    case 'lowestCost':
-      return plan.cost;
-  }
+  if (criterion === 'minimiseShipments') return size;
+  if (criterion === 'lowestCost') return costBound;
+  if (criterion === 'highestStock') return -Infinity;
+  let bound = 0;
+  for (const candidate of members) bound += locationScore(criterion, candidate, rankOf);
+  return bound;
 };
 
 const sameMembers = (a: readonly number[], b: readonly number[]): boolean =>
@@ -128,15 +148,15 @@ export const searchPlans = (problem: SearchProblem): SearchOutcome => {
   const suffixAtp: Float64Array[] = [];
   let weightBound = 0;
   for (let d = 0; d < demandCount; d++) {
-    const suffix = new Float64Array(n + 1);
+    const suffix = splitLines ? new Float64Array(n + 1) : undefined;
     let cheapestUnit = Infinity;
     for (let c = n - 1; c >= 0; c--) {
       const atp = candidates[c].atp[d];
-      suffix[c] = suffix[c + 1] + atp;
+      if (suffix) suffix[c] = suffix[c + 1] + atp;
       if (atp >= quantities[d] && lastCoverer[d] < 0) lastCoverer[d] = c;
       if ((splitLines ? atp > 0 : atp >= quantities[d]) && candidates[c].unitCost[d] < cheapestUnit) cheapestUnit = candidates[c].unitCost[d];
     }
-    suffixAtp.push(suffix);
+    if (suffix) suffixAtp.push(suffix);
     if (!allowPartial && cheapestUnit < Infinity) weightBound += cheapestUnit * quantities[d];
   }
 
@@ -193,8 +213,8 @@ export const searchPlans = (problem: SearchProblem): SearchOutcome => {
     if (allocation.some((units) => !units.some((u) => u > 0))) return undefined;
     const cost = priceAllocation(candidates, members, allocation, splitPenalty);
     const plan = { members: [...members], allocation, missingUnits, cost };
-    const scores = objective.kind === 'ranked' ? objective.criteria.map((criterion) => scoreOf(criterion, candidates, plan, objective.rankOf)) : [];
-    return { ...plan, scores };
+    if (objective.kind === 'cost') return { ...plan, scores: [] };
+    return { ...plan, scores: objective.criteria.map((criterion) => scoreOf(criterion, candidates, plan, objective.rankOf)) };
   };
 
   // Incremental state of the current prefix: how many members cover each demand (whole line) and their total ATP.
@@ -225,18 +245,36 @@ export const searchPlans = (problem: SearchProblem): SearchOutcome => {
     const candidate = candidates[c];
     for (let d = 0; d < demandCount; d++) {
       const atp = candidate.atp[d];
-      if (splitLines) {
-        if (atp <= 0) continue;
-        let asCheap = 0;
-        for (const p of prefix) if (!costMode || candidates[p].unitCost[d] <= candidate.unitCost[d]) asCheap += candidates[p].atp[d];
-        if (asCheap < quantities[d]) return true;
-      } else {
-        if (atp < quantities[d]) continue;
-        if (coverCount[d] === 0) return true;
-        if (costMode && prefix.every((p) => candidates[p].atp[d] < quantities[d] || candidates[p].unitCost[d] > candidate.unitCost[d])) return true;
+      if (splitLines ? atp <= 0 : atp < quantities[d]) continue;
+      if (!splitLines && coverCount[d] === 0) return true;
+      // The ranked strategy counts coverage only; the cost strategy also counts a cheaper unit cost (weight).
+      let asCheap = 0;
+      for (const p of prefix) {
+        const other = candidates[p];
+        if ((!costMode || other.unitCost[d] <= candidate.unitCost[d]) && (splitLines || other.atp[d] >= quantities[d])) asCheap += other.atp[d];
       }
+      if (asCheap < quantities[d]) return true;
     }
     return false;
+  };
+
+  /** Does the prefix ship every unit (so a full plan may exist)? */
+  const prefixCoversAll = (): boolean => {
+    for (let d = 0; d < demandCount; d++) if (splitLines ? prefixAtp[d] < quantities[d] : coverCount[d] === 0) return false;
+    return true;
+  };
+
+  /** Ranked: can no plan of `size` members containing the prefix and c beat the runner-up? */
+  const rankedCannotWin = (c: number, size: number, missing: number, fixedCostBound: number, bound: PlanChoice): boolean => {
+    if (objective.kind !== 'ranked') return false;
+    if (missing !== bound.missingUnits) return missing > bound.missingUnits;
+    const members = [...prefix.map((p) => candidates[p]), candidates[c]];
+    for (let i = 0; i < objective.criteria.length; i++) {
+      const lower = scoreBound(objective.criteria[i], members, size, fixedCostBound, objective.rankOf);
+      if (lower > bound.scores[i] + EPSILON) return true;
+      if (lower < bound.scores[i] - EPSILON) return false;
+    }
+    return true;
   };
 
   let outOfBudget = false;
@@ -248,11 +286,10 @@ export const searchPlans = (problem: SearchProblem): SearchOutcome => {
       const missing = missingBound(c);
       if (!allowPartial && missing > 0) break;
       const bound = runnerUp;
-      if (costMode && bound) {
-        const costBound = prefixFixed + candidates[c].fixedCost + fixedPrefix[c + 1 + still] - fixedPrefix[c + 1] + splitPenalty * (size - 1) + weightBound;
-        // Both bounds only grow with c (candidates are sorted by fixed cost), so nothing later can do better either.
-        if (missing > bound.missingUnits || (missing === bound.missingUnits && costBound >= bound.cost - EPSILON)) break;
-      }
+      const costBound = prefixFixed + candidates[c].fixedCost + fixedPrefix[c + 1 + still] - fixedPrefix[c + 1] + splitPenalty * (size - 1) + weightBound;
+      // Both bounds only grow with c (candidates are sorted by fixed cost), so nothing later can do better either.
+      if (costMode && bound && (missing > bound.missingUnits || (missing === bound.missingUnits && costBound >= bound.cost - EPSILON))) break;
+      if (bound && rankedCannotWin(c, size, missing, costBound, bound)) continue;
       if (!isUseful(c)) continue;
       if (nodes >= problem.maxNodes) {
         outOfBudget = true;
@@ -262,7 +299,7 @@ export const searchPlans = (problem: SearchProblem): SearchOutcome => {
       prefix.push(c);
       push(c, 1);
       if (still === 0) {
-        const plan = evaluate(prefix);
+        const plan = allowPartial || prefixCoversAll() ? evaluate(prefix) : undefined;
         if (plan) offer(plan);
       } else {
         extend(c + 1, size, prefixFixed + candidates[c].fixedCost);
@@ -273,14 +310,20 @@ export const searchPlans = (problem: SearchProblem): SearchOutcome => {
     }
   };
 
-  if (problem.seed && problem.seed.length > 0) {
-    const seeded = evaluate([...problem.seed].sort((a, b) => a - b));
+  let seedOffered = false;
+  const offerSeed = (): void => {
+    if (seedOffered) return;
+    seedOffered = true;
+    const seed = problem.seed?.() ?? [];
+    const seeded = seed.length > 0 ? evaluate([...seed].sort((a, b) => a - b)) : undefined;
     if (seeded) offer(seeded);
-  }
+  };
 
   let examinedUpTo = 0;
   let settled = false;
   for (let size = 1; size <= maxSize && !outOfBudget && !settled; size++) {
+    // Single-location plans are all examined in pass 1, so the seed can only help from pass 2 on.
+    if (size === 2 && runnerUp === undefined) offerSeed();
     extend(0, size, 0);
     if (outOfBudget) break;
     examinedUpTo = size;
@@ -288,5 +331,7 @@ export const searchPlans = (problem: SearchProblem): SearchOutcome => {
     settled =
       objective.kind === 'ranked' && objective.criteria[0] === 'minimiseShipments' && best?.missingUnits === 0 && runnerUp !== undefined;
   }
+  // Out of budget, the greedy plan is still on the table: the result is never worse than greedy.
+  if (outOfBudget) offerSeed();
   return { best, runnerUp, nodes, examinedUpTo, exact: !outOfBudget };
 };
