@@ -97,14 +97,15 @@ const lineOnItsOwn = (demand: Demand, d: number, candidateSet: CandidateSet, atp
     eligibleUnits += candidate.atp[d];
     if (candidate.atp[d] > most) [most, mostAt] = [candidate.atp[d], candidate.location.id];
   }
+  const excludedWithStock = candidateSet.exclusions
+    .filter((exclusion) => (inNetwork?.get(exclusion.location.id) ?? 0) > 0)
+    .map((exclusion) => `${exclusion.location.id} (${exclusion.rule})`);
   if (eligibleUnits === 0) {
-    const where = candidateSet.exclusions
-      .filter((exclusion) => (inNetwork?.get(exclusion.location.id) ?? 0) > 0)
-      .map((exclusion) => `${exclusion.location.id} (${exclusion.rule})`);
-    return { code: 'STOCK_ONLY_AT_EXCLUDED_LOCATIONS', message: `${demand.sku} is in stock only at excluded locations: ${where.join(', ')}` };
+    return { code: 'STOCK_ONLY_AT_EXCLUDED_LOCATIONS', message: `${demand.sku} is in stock only at excluded locations: ${excludedWithStock.join(', ')}` };
   }
   if (eligibleUnits < demand.quantity) {
-    return { code: 'NOT_ENOUGH_STOCK', message: `${demand.quantity} units of ${demand.sku} wanted, ${eligibleUnits} available at eligible locations` };
+    const elsewhere = excludedWithStock.length > 0 ? `; more at excluded locations: ${excludedWithStock.join(', ')}` : '';
+    return { code: 'NOT_ENOUGH_STOCK', message: `${demand.quantity} units of ${demand.sku} wanted, ${eligibleUnits} available at eligible locations${elsewhere}` };
   }
   if (!limits.splitLines && most < demand.quantity) {
     return {

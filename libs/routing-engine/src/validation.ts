@@ -20,6 +20,10 @@ const describe = (error: ErrorObject): ValidationIssue => {
       };
     case 'enum':
       return { path, message: `must be one of ${(error.params['allowedValues'] as unknown[]).map((v) => JSON.stringify(v)).join(', ')}` };
+    case 'uniqueItems': {
+      const [first, second] = [Number(error.params['j']), Number(error.params['i'])].sort((a, b) => a - b);
+      return { path, message: `lists the same value twice (items ${first + 1} and ${second + 1}): remove one` };
+    }
     default:
       return { path, message: error.message ?? `fails ${error.keyword}` };
   }
