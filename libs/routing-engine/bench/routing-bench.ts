@@ -173,7 +173,7 @@ const decideGreedy = (ruleset: Ruleset, network: Network, atp: Atp) => (order: O
 type Run = { name: string; outcomes: Outcome[]; perSecond: number; p50: number; p99: number; max: number };
 
 const measure = (name: string, decide: (order: Order) => Outcome, orders: readonly Order[]): Run => {
-  for (let i = 0; i < Math.min(2000, orders.length); i++) decide(orders[i]); // warm-up: JIT and caches
+  for (let i = 0; i < Math.min(5000, orders.length); i++) decide(orders[i]); // warm-up: JIT and caches
   const histogram = buildHistogram({ lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: 3 });
   const outcomes: Outcome[] = new Array(orders.length);
   const started = process.hrtime.bigint();

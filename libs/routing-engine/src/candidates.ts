@@ -96,6 +96,41 @@ const unitCosts = (demands: readonly Demand[], perKg: number): number[] => {
   return costs;
 };
 
+const locationIndexes = new WeakMap<readonly Location[], Map<string, number>>();
+
+/** Location id → position in the network, cached per (immutable) locations array. */
+const indexOfLocations = (locations: readonly Location[]): Map<string, number> => {
+  let index = locationIndexes.get(locations);
+  if (!index || index.size !== locations.length) {
+    index = new Map(locations.map((location, i) => [location.id, i]));
+    locationIndexes.set(locations, index);
+  }
+  return index;
+};
+
+/**
+ * ATP of every demand at every location, row per location. A SKU held at few locations is read by
+ * walking its own entries, which is cheaper than asking every location.
+ */
+const atpMatrix = (locations: readonly Location[], demands: readonly Demand[], atp: DecisionContext['atp']): Float64Array => {
+  const width = demands.length;
+  const matrix = new Float64Array(locations.length * width);
+  const index = indexOfLocations(locations);
+  for (let d = 0; d < width; d++) {
+    const bySku = atp.get(demands[d].sku);
+    if (!bySku) continue;
+    if (bySku.size < locations.length) {
+      for (const [locationId, units] of bySku) {
+        const i = index.get(locationId);
+        if (i !== undefined && locations[i].id === locationId && units > 0) matrix[i * width + d] = units;
+      }
+    } else {
+      for (let i = 0; i < locations.length; i++) matrix[i * width + d] = Math.max(0, bySku.get(locations[i].id) ?? 0);
+    }
+  }
+  return matrix;
+};
+
 const byFixedCostThenId = (a: Candidate, b: Candidate): number =>
   a.fixedCost - b.fixedCost || (a.location.id < b.location.id ? -1 : a.location.id > b.location.id ? 1 : 0);
 
@@ -105,7 +140,8 @@ export const buildCandidates = (locations: readonly Location[], demands: readonl
   const { costModel } = ruleset;
   const transit = transitFor(ruleset, order.serviceLevel);
   const promised = order.promisedDate === undefined ? undefined : promisedDay(order.promisedDate);
-  const stockBySku = demands.map((demand) => context.atp.get(demand.sku));
+  const stock = atpMatrix(locations, demands, context.atp);
+  const width = demands.length;
   const weightless = costModel.perKgKm === 0 || demands.every((demand) => demand.weightKg === 0);
   const noWeightCost: readonly number[] = demands.map(() => 0);
   const candidates: Candidate[] = [];
@@ -125,10 +161,10 @@ export const buildCandidates = (locations: readonly Location[], demands: readonl
       exclusions.push({ location, networkIndex, rule: failed.rule, reason: failed.reason });
       continue;
     }
-    const atp = new Array<number>(demands.length);
+    const atp = new Array<number>(width);
     let inStock = false;
-    for (let d = 0; d < demands.length; d++) {
-      atp[d] = stockBySku[d]?.get(location.id) ?? 0;
+    for (let d = 0; d < width; d++) {
+      atp[d] = stock[networkIndex * width + d];
       if (atp[d] > 0) inStock = true;
     }
     if (!inStock) {

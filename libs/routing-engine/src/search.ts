@@ -99,10 +99,12 @@ const scoreOf = (criterion: RankingCriterion, candidates: readonly Candidate[], 
   return score;
 };
 
-/** A lower bound of a criterion over every plan of `size` members made of `members` and more. */
+/** A lower bound of a criterion over every plan of `size` members that contains the prefix and candidate c. */
 const scoreBound = (
   criterion: RankingCriterion,
-  members: readonly Candidate[],
+  candidates: readonly Candidate[],
+  prefix: readonly number[],
+  c: number,
   size: number,
   costBound: number,
   rankOf: (candidate: Candidate) => number,
@@ -110,8 +112,8 @@ const scoreBound = (
   if (criterion === 'minimiseShipments') return size;
   if (criterion === 'lowestCost') return costBound;
   if (criterion === 'highestStock') return -Infinity;
-  let bound = 0;
-  for (const candidate of members) bound += locationScore(criterion, candidate, rankOf);
+  let bound = locationScore(criterion, candidates[c], rankOf);
+  for (const p of prefix) bound += locationScore(criterion, candidates[p], rankOf);
   return bound;
 };
 
@@ -268,9 +270,8 @@ export const searchPlans = (problem: SearchProblem): SearchOutcome => {
   const rankedCannotWin = (c: number, size: number, missing: number, fixedCostBound: number, bound: PlanChoice): boolean => {
     if (objective.kind !== 'ranked') return false;
     if (missing !== bound.missingUnits) return missing > bound.missingUnits;
-    const members = [...prefix.map((p) => candidates[p]), candidates[c]];
     for (let i = 0; i < objective.criteria.length; i++) {
-      const lower = scoreBound(objective.criteria[i], members, size, fixedCostBound, objective.rankOf);
+      const lower = scoreBound(objective.criteria[i], candidates, prefix, c, size, fixedCostBound, objective.rankOf);
       if (lower > bound.scores[i] + EPSILON) return true;
       if (lower < bound.scores[i] - EPSILON) return false;
     }
