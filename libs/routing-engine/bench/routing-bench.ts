@@ -244,6 +244,24 @@ for (const [title, orders] of [
   printQuality(`### ${title}: cost strategy vs greedy`, costRun, greedyRun);
 }
 
+// Split penalty sensitivity: the penalty is the ruleset's price of a split; greedy is priced with the same penalty.
+console.log('\n### Split penalty sensitivity (5-line orders): cost strategy vs greedy');
+console.log('| split penalty | total cost vs greedy | shipments/order (cost / greedy) | split rate (cost / greedy) |');
+console.log('|---:|---:|---:|---:|');
+for (const splitPenalty of [2, 5, 10]) {
+  const rules = completeRuleset({ ...RULESET_BASE, splitPenalty });
+  const costOutcomes = fiveLines.map(decideWith(rules, network, atp));
+  const greedyOutcomes = fiveLines.map(decideGreedy(rules, network, atp));
+  const both = costOutcomes.map((c, i) => [c, greedyOutcomes[i]] as const).filter(([c, g]) => c.routed && g.routed);
+  const sum = (pick: (pair: (typeof both)[number]) => number) => both.reduce((total, pair) => total + pick(pair), 0);
+  const costTotal = sum(([c]) => c.cost);
+  const greedyTotal = sum(([, g]) => g.cost);
+  const splitRate = (side: 0 | 1) => (both.filter((pair) => pair[side].shipments > 1).length / both.length) * 100;
+  console.log(
+    `| ${splitPenalty} | ${format(((costTotal - greedyTotal) / greedyTotal) * 100, 2)}% | ${format(sum(([c]) => c.shipments) / both.length, 3)} / ${format(sum(([, g]) => g.shipments) / both.length, 3)} | ${format(splitRate(0), 2)}% / ${format(splitRate(1), 2)}% |`,
+  );
+}
+
 // Bounded search: very large orders over a larger network, where exhaustive search is out of reach.
 const bigNetwork: Network = {
   locations: Array.from({ length: 4 }, (_, copy) => network.locations.map((l) => ({ ...l, id: `${l.id}-${copy}`, lat: l.lat + copy * 0.05 }))).flat(),
