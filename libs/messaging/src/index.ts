@@ -39,3 +39,4 @@ export { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry';
 export { ensureTopics, type TopicSettings } from './topics';
 export { extractTraceContext, injectTraceContext } from './tracing/trace-context';
 export { startTracing, type StartTracingOptions, type Tracing } from './tracing/start-tracing';
+export { SwitchyardContext, SwitchyardExceptionFilter, SwitchyardServer, type SwitchyardServerOptions } from './nest/switchyard-server';

@@ -1,0 +1,141 @@
+import { EventCodec } from '@switchyard/contracts';
+import { parseBrokers } from '@switchyard/infra';
+import { DeadLetterHeaders } from '../headers';
+import { messagingMigration } from '../migrations';
+import { deadLetterTopic } from '../names';
+import { Outbox } from '../outbox/outbox';
+import { OutboxRelay } from '../outbox/relay';
+import { eventually } from '../testing/eventually';
+import { createMessagingTestDatabase, MessagingTestDatabase, readTopic, recordEffect, stockAdjusted, uniqueName } from '../testing/messaging-test-kit';
+import { ensureTopics } from '../topics';
+import { createKafkaTransport } from '../transport/kafka-transport';
+import { EventConsumer } from './event-consumer';
+
+// What the contract suite does not cover: graceful shutdown, unhandled event types, and misuse that must fail loudly.
+describe('EventConsumer and Outbox (real Kafka and PostgreSQL)', () => {
+  const transport = createKafkaTransport({ brokers: parseBrokers(process.env['KAFKA_BROKERS'] ?? ''), clientId: 'messaging-consumer-spec', maxWaitTimeMs: 200 });
+  const codec = new EventCodec();
+  let db: MessagingTestDatabase;
+  let outbox: Outbox;
+  const stoppables: { stop(): Promise<void> }[] = [];
+
+  beforeAll(async () => {
+    db = await createMessagingTestDatabase('messaging consumer', 'consumer_spec');
+    outbox = new Outbox({ schema: db.schema, codec });
+    const relay = new OutboxRelay({ dataSource: db.dataSource, schema: db.schema, transport, pollIntervalMs: 200 });
+    stoppables.push(relay);
+    await relay.start();
+  });
+
+  afterAll(async () => {
+    while (stoppables.length > 0) await stoppables.pop()?.stop();
+    await db?.close();
+  });
+
+  async function topic(): Promise<string> {
+    const name = uniqueName('consumer');
+    await ensureTopics(transport, [name], { partitions: 1, replicationFactor: 1 });
+    return name;
+  }
+
+  it('on stop, finishes the message in progress, commits it, and fetches nothing more', async () => {
+    const name = await topic();
+    const groupId = uniqueName('draining');
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let entered = 0;
+    const consumer = new EventConsumer({
+      transport,
+      dataSource: db.dataSource,
+      schema: db.schema,
+      groupId,
+      topics: [name],
+      codec,
+      handlers: {
+        StockAdjusted: async (event, context) => {
+          entered++;
+          await recordEffect(event, context, db.schema);
+          if (event.payload.onHandAfter === 0) await gate;
+        },
+      },
+    });
+    await consumer.start();
+    await db.dataSource.transaction((em) => outbox.add(em, [0, 1, 2].map((seq) => stockAdjusted(name, 'SKU-DRAIN', seq))));
+    await eventually(() => expect(entered).toBe(1));
+
+    const stopped = consumer.stop();
+    release();
+    await stopped;
+
+    expect((await db.effects(groupId)).map((e) => e.seq)).toEqual([0]);
+    expect(entered).toBe(1);
+    const admin = transport.admin();
+    await admin.connect();
+    const committed = await admin.committedOffsets(groupId, name);
+    await admin.disconnect();
+    expect(committed).toEqual([{ partition: 0, offset: '1' }]);
+
+    // The successor starts after the drained message: no duplicate, nothing lost.
+    const successor = new EventConsumer({
+      transport,
+      dataSource: db.dataSource,
+      schema: db.schema,
+      groupId,
+      topics: [name],
+      codec,
+      handlers: { StockAdjusted: (event, context) => recordEffect(event, context, db.schema) },
+    });
+    stoppables.push(successor);
+    await successor.start();
+    await eventually(async () => expect((await db.effects(groupId)).map((e) => e.seq)).toEqual([0, 1, 2]));
+    expect(successor.stats.duplicate).toBe(0);
+  });
+
+  it('dead-letters an event type the group has no handler for, unless told to ignore it', async () => {
+    const name = await topic();
+    const strict = uniqueName('strict');
+    const lenient = uniqueName('lenient');
+    const options = { transport, dataSource: db.dataSource, schema: db.schema, topics: [name], codec, handlers: {} };
+    const strictConsumer = new EventConsumer({ ...options, groupId: strict });
+    const lenientConsumer = new EventConsumer({ ...options, groupId: lenient, unhandledEvents: 'ignore' });
+    stoppables.push(strictConsumer, lenientConsumer);
+    await strictConsumer.start();
+    await lenientConsumer.start();
+    await db.dataSource.transaction((em) => outbox.add(em, [stockAdjusted(name, 'SKU-NOBODY', 1)]));
+
+    const [dead] = await readTopic(transport, deadLetterTopic(name), 1);
+    await eventually(() => expect(lenientConsumer.stats.ignored).toBe(1));
+
+    expect(dead.headers[DeadLetterHeaders.reason]).toBe('no-handler');
+    expect(dead.headers[DeadLetterHeaders.error]).toContain(`is a StockAdjusted, which consumer group ${strict} has no handler for`);
+    expect(lenientConsumer.stats['dead-lettered']).toBe(0);
+  });
+
+  it('refuses outbox writes outside a transaction, invalid payloads and bad topic names, naming the problem', async () => {
+    const name = uniqueName('never');
+    await expect(outbox.add(db.dataSource.manager, [stockAdjusted(name, 'SKU-X', 1)])).rejects.toThrow(/needs the EntityManager of an open transaction/);
+    const invalid = stockAdjusted(name, 'SKU-X', 1);
+    const broken = { ...invalid, event: { ...invalid.event, payload: { ...invalid.event.payload, onHandAfter: 'many' as unknown as number } } };
+    await expect(db.dataSource.transaction((em) => outbox.add(em, [broken]))).rejects.toThrow(/StockAdjusted payload is invalid: onHandAfter/);
+    await expect(db.dataSource.transaction((em) => outbox.add(em, [{ ...invalid, topic: 'orders lifecycle' }]))).rejects.toThrow(/Topic name "orders lifecycle" is not allowed/);
+    expect(await db.outboxCount()).toBe(0);
+  });
+
+  it('builds migrations only for strictly valid schema names, and they roll back cleanly', async () => {
+    expect(() => messagingMigration('inventory"; DROP TABLE x; --')).toThrow(/Schema name .* is not allowed/);
+    expect(() => messagingMigration('Inventory')).toThrow(/lower-case/);
+    const Migration = messagingMigration('rolled_back');
+    const runner = db.dataSource.createQueryRunner();
+    try {
+      await new Migration().up(runner);
+      const created = await runner.query(`SELECT table_name FROM information_schema.tables WHERE table_schema = 'rolled_back' ORDER BY table_name`);
+      await new Migration().down(runner);
+      const left = await runner.query(`SELECT table_name FROM information_schema.tables WHERE table_schema = 'rolled_back'`);
+      expect(created).toEqual([{ table_name: 'messaging_inbox' }, { table_name: 'messaging_outbox' }]);
+      expect(left).toEqual([]);
+      expect(new Migration().name).toBe('MessagingOutboxInbox_rolled_back_1795000000000');
+    } finally {
+      await runner.release();
+    }
+  });
+});
