@@ -176,8 +176,12 @@ export const searchPlans = (problem: SearchProblem): SearchOutcome => {
     }
   };
 
-  /** The plan of exactly these members, or undefined when one of them would ship nothing (a smaller set is that plan). */
-  const evaluate = (members: readonly number[]): PlanChoice | undefined => {
+  /**
+   * The plan of exactly these members, or undefined when one of them would ship nothing (a smaller set
+   * is that plan) or, unless partial plans are allowed, units are left over. `dropUnused` evaluates the
+   * smaller set instead.
+   */
+  const evaluate = (members: readonly number[], dropUnused = false): PlanChoice | undefined => {
     const allocation = members.map(() => new Array<number>(demandCount).fill(0));
     let missingUnits = 0;
     for (let d = 0; d < demandCount; d++) {
@@ -212,7 +216,9 @@ export const searchPlans = (problem: SearchProblem): SearchOutcome => {
       missingUnits += remaining;
     }
     if (!allowPartial && missingUnits > 0) return undefined;
-    if (allocation.some((units) => !units.some((u) => u > 0))) return undefined;
+    const unused = allocation.map((units) => !units.some((u) => u > 0));
+    if (unused.some(Boolean)) return dropUnused ? evaluate(members.filter((_, m) => !unused[m])) : undefined;
+    if (members.length === 0) return undefined;
     const cost = priceAllocation(candidates, members, allocation, splitPenalty);
     const plan = { members: [...members], allocation, missingUnits, cost };
     if (objective.kind === 'cost') return { ...plan, scores: [] };
@@ -316,7 +322,7 @@ export const searchPlans = (problem: SearchProblem): SearchOutcome => {
     if (seedOffered) return;
     seedOffered = true;
     const seed = problem.seed?.() ?? [];
-    const seeded = seed.length > 0 ? evaluate([...seed].sort((a, b) => a - b)) : undefined;
+    const seeded = seed.length > 0 ? evaluate([...seed].sort((a, b) => a - b), true) : undefined;
     if (seeded) offer(seeded);
   };
 
