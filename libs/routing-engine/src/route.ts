@@ -1,6 +1,6 @@
 import { buildCandidates, type Candidate, type CandidateSet, type Demand, type DecisionContext } from './candidates';
 import type { Disposition, LineReason, Plan, RoutingDecision, Shipment, UnfulfilledLine } from './decision';
-import { explain, planCost, roundKm, roundMoney, shipmentCost } from './explain';
+import { explain, planCost, roundBreakdown, roundKm, shipmentCost } from './explain';
 import { greedyPlan } from './greedy';
 import type { Atp, BackOrderPolicy, Network, Order } from './model';
 import type { Ruleset } from './ruleset';
@@ -68,21 +68,11 @@ const toPlan = (candidates: readonly Candidate[], demands: readonly Demand[], ch
       locationId: candidate.location.id,
       lines: demands.flatMap((demand, d) => (choice.allocation[m][d] > 0 ? [{ sku: demand.sku, quantity: choice.allocation[m][d] }] : [])),
       distanceKm: roundKm(candidate.distanceKm),
-      cost: { handling: roundMoney(cost.handling), shipping: roundMoney(cost.shipping), lateness: roundMoney(cost.lateness), total: roundMoney(cost.total) },
+      cost: roundBreakdown(cost),
       estimatedDelivery: candidate.delivery,
     };
   });
-  const cost = planCost(candidates, choice, splitPenalty);
-  return {
-    shipments,
-    cost: {
-      handling: roundMoney(cost.handling),
-      shipping: roundMoney(cost.shipping),
-      splitPenalty: roundMoney(cost.splitPenalty),
-      lateness: roundMoney(cost.lateness),
-      total: roundMoney(cost.total),
-    },
-  };
+  return { shipments, cost: roundBreakdown(planCost(candidates, choice, splitPenalty)) };
 };
 
 /** Why a demand cannot ship (in full) on its own, or undefined when some eligible location(s) could ship it. */
