@@ -162,8 +162,9 @@ class EmbeddedLog {
 
   async read(topic: string, partition: number, fromOffset: bigint): Promise<ConsumedMessage[]> {
     const rows: MessageRow[] = await this.options.dataSource.query(
-      `SELECT "offset"::text AS "offset", message_key, value, headers, timestamp_ms::text AS timestamp_ms
-       FROM ${this.s}.messages WHERE topic = $1 AND partition = $2 AND "offset" >= $3 ORDER BY "offset" LIMIT $4`,
+      // Qualified: a bare "offset" in ORDER BY would name the text output column and sort 10 before 2.
+      `SELECT m."offset"::text AS "offset", m.message_key, m.value, m.headers, m.timestamp_ms::text AS timestamp_ms
+       FROM ${this.s}.messages m WHERE m.topic = $1 AND m.partition = $2 AND m."offset" >= $3 ORDER BY m."offset" LIMIT $4`,
       [topic, partition, fromOffset.toString(), this.maxBatchSize],
     );
     return rows.map((row) => ({
