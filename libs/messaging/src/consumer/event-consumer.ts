@@ -25,6 +25,8 @@ export interface MessageMetadata {
   readonly offset: string;
   readonly key: string | null;
   readonly headers: Readonly<Record<string, string>>;
+  /** When the broker appended it (or the producer sent it), epoch milliseconds. */
+  readonly timestamp: number;
   readonly groupId: string;
   /** 1 on the first try. */
   readonly attempt: number;
@@ -249,6 +251,7 @@ export class EventConsumer {
           offset: message.offset,
           key: message.key,
           headers: message.headers,
+          timestamp: Number(message.timestamp),
           groupId: this.options.groupId,
           attempt,
           traceId: traceIdOf(message.headers),

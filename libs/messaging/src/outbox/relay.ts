@@ -56,6 +56,8 @@ export class OutboxRelay {
   private loop: Promise<void> | undefined;
   private stopping = false;
   private wake: (() => void) | undefined;
+  // Set by a NOTIFY that arrives while a batch is in flight, so the next idle() does not sleep through it.
+  private notified = false;
   private leader = false;
   private published = 0;
 
@@ -113,7 +115,10 @@ export class OutboxRelay {
         await client.connect();
         if (!(await this.becomeLeader(client))) continue;
         await client.query(`LISTEN "${this.channel}"`);
-        client.on('notification', () => this.wake?.());
+        client.on('notification', () => {
+          this.notified = true;
+          this.wake?.();
+        });
         while (!this.stopping) {
           const count = await this.publishBatch(client);
           failures = 0;
@@ -199,11 +204,15 @@ export class OutboxRelay {
 
   /** Waits for a NOTIFY, a stop, or `ms`. */
   private async idle(ms: number): Promise<void> {
-    if (this.stopping) return;
+    if (this.stopping || this.notified) {
+      this.notified = false;
+      return;
+    }
     await sleep(ms, (wake) => {
       this.wake = wake;
     });
     this.wake = undefined;
+    this.notified = false;
   }
 }
 
