@@ -39,19 +39,21 @@ export class TransportError extends Error {
   }
 }
 
-// Connection-level failures of PostgreSQL and the network: nothing the message did, so they never use up its attempts.
-const TRANSIENT_SQLSTATE = /^(08|53|57P0[1-3])/;
-const TRANSIENT_ERRNO = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+// PostgreSQL's connection-exception, insufficient-resources and shutdown classes: the database, not the message, failed.
+const UNAVAILABLE_SQLSTATE = /^(08|53|57P0[1-3])/;
+const LOST_CONNECTION = /Connection terminated|connection is closed|Client has encountered a connection error|timeout exceeded when trying to connect/i;
 
-/** True when the database or network failed underneath a message, rather than the message failing. */
-export function isInfrastructureFailure(error: unknown): boolean {
+/**
+ * True when the service's own database failed underneath a handler (connection lost, server shutting down, out of
+ * connections). Such a failure does not use up the message's attempts: every message would fail the same way.
+ */
+export function isDatabaseUnavailable(error: unknown): boolean {
   for (let current = error, depth = 0; current instanceof Error && depth < 5; current = current.cause, depth++) {
-    if (current instanceof TransportError) return true;
     const code = (current as { code?: unknown }).code;
-    if (typeof code === 'string' && (TRANSIENT_SQLSTATE.test(code) || TRANSIENT_ERRNO.has(code))) return true;
-    if (/Connection terminated|connection is closed|Client has encountered a connection error/i.test(current.message)) return true;
+    if (typeof code === 'string' && UNAVAILABLE_SQLSTATE.test(code)) return true;
+    if (LOST_CONNECTION.test(current.message)) return true;
     const driverError = (current as { driverError?: unknown }).driverError;
-    if (driverError instanceof Error && driverError !== current && isInfrastructureFailure(driverError)) return true;
+    if (driverError instanceof Error && driverError !== current && isDatabaseUnavailable(driverError)) return true;
   }
   return false;
 }

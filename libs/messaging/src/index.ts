@@ -17,7 +17,7 @@ export type {
   TransportProducer,
 } from './transport/transport';
 export { createKafkaTransport, type KafkaTransportOptions } from './transport/kafka-transport';
-export { FatalError, MessagingConfigurationError, RetriableError, TransportError, isInfrastructureFailure } from './errors';
+export { FatalError, MessagingConfigurationError, RetriableError, TransportError, isDatabaseUnavailable } from './errors';
 export { DeadLetterHeaders, Headers, type DeadLetterReason } from './headers';
 export { JsonLogger, silentLogger, type JsonLoggerOptions, type LogFields, type LogLevel, type MessagingLogger } from './logger';
 export { DLQ_SUFFIX, deadLetterTopic } from './names';

@@ -9,7 +9,7 @@ import { eventually } from '../testing/eventually';
 import { createMessagingTestDatabase, MessagingTestDatabase, readTopic, recordEffect, stockAdjusted, uniqueName } from '../testing/messaging-test-kit';
 import { ensureTopics } from '../topics';
 import { createKafkaTransport } from '../transport/kafka-transport';
-import { EventConsumer } from './event-consumer';
+import { EventConsumer, EventConsumerOptions, EventHandlers } from './event-consumer';
 
 // What the contract suite does not cover: graceful shutdown, unhandled event types, and misuse that must fail loudly.
 describe('EventConsumer and Outbox (real Kafka and PostgreSQL)', () => {
@@ -32,6 +32,12 @@ describe('EventConsumer and Outbox (real Kafka and PostgreSQL)', () => {
     await db?.close();
   });
 
+  function consumerOf(groupId: string, name: string, handlers: EventHandlers, extra: Partial<EventConsumerOptions> = {}): EventConsumer {
+    const consumer = new EventConsumer({ transport, dataSource: db.dataSource, schema: db.schema, groupId, topics: [name], codec, handlers, ...extra });
+    stoppables.push(consumer);
+    return consumer;
+  }
+
   async function topic(): Promise<string> {
     const name = uniqueName('consumer');
     await ensureTopics(transport, [name], { partitions: 1, replicationFactor: 1 });
@@ -44,19 +50,11 @@ describe('EventConsumer and Outbox (real Kafka and PostgreSQL)', () => {
     let release: () => void = () => undefined;
     const gate = new Promise<void>((resolve) => (release = resolve));
     let entered = 0;
-    const consumer = new EventConsumer({
-      transport,
-      dataSource: db.dataSource,
-      schema: db.schema,
-      groupId,
-      topics: [name],
-      codec,
-      handlers: {
-        StockAdjusted: async (event, context) => {
-          entered++;
-          await recordEffect(event, context, db.schema);
-          if (event.payload.onHandAfter === 0) await gate;
-        },
+    const consumer = consumerOf(groupId, name, {
+      StockAdjusted: async (event, context) => {
+        entered++;
+        await recordEffect(event, context, db.schema);
+        if (event.payload.onHandAfter === 0) await gate;
       },
     });
     await consumer.start();
@@ -76,16 +74,7 @@ describe('EventConsumer and Outbox (real Kafka and PostgreSQL)', () => {
     expect(committed).toEqual([{ partition: 0, offset: '1' }]);
 
     // The successor starts after the drained message: no duplicate, nothing lost.
-    const successor = new EventConsumer({
-      transport,
-      dataSource: db.dataSource,
-      schema: db.schema,
-      groupId,
-      topics: [name],
-      codec,
-      handlers: { StockAdjusted: (event, context) => recordEffect(event, context, db.schema) },
-    });
-    stoppables.push(successor);
+    const successor = consumerOf(groupId, name, { StockAdjusted: (event, context) => recordEffect(event, context, db.schema) });
     await successor.start();
     await eventually(async () => expect((await db.effects(groupId)).map((e) => e.seq)).toEqual([0, 1, 2]));
     expect(successor.stats.duplicate).toBe(0);
@@ -95,10 +84,8 @@ describe('EventConsumer and Outbox (real Kafka and PostgreSQL)', () => {
     const name = await topic();
     const strict = uniqueName('strict');
     const lenient = uniqueName('lenient');
-    const options = { transport, dataSource: db.dataSource, schema: db.schema, topics: [name], codec, handlers: {} };
-    const strictConsumer = new EventConsumer({ ...options, groupId: strict });
-    const lenientConsumer = new EventConsumer({ ...options, groupId: lenient, unhandledEvents: 'ignore' });
-    stoppables.push(strictConsumer, lenientConsumer);
+    const strictConsumer = consumerOf(strict, name, {});
+    const lenientConsumer = consumerOf(lenient, name, {}, { unhandledEvents: 'ignore' });
     await strictConsumer.start();
     await lenientConsumer.start();
     await db.dataSource.transaction((em) => outbox.add(em, [stockAdjusted(name, 'SKU-NOBODY', 1)]));

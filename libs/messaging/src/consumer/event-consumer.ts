@@ -1,7 +1,7 @@
 import { SpanKind, trace } from '@opentelemetry/api';
 import { DecodedEvent, EventCodec, EventType, MalformedMessageError } from '@switchyard/contracts';
 import { DataSource, EntityManager } from 'typeorm';
-import { FatalError, isInfrastructureFailure, MessagingConfigurationError } from '../errors';
+import { FatalError, isDatabaseUnavailable, MessagingConfigurationError } from '../errors';
 import { DeadLetterReason, Headers } from '../headers';
 import { Inbox } from '../inbox/inbox';
 import { LogFields, MessagingLogger, silentLogger } from '../logger';
@@ -109,12 +109,20 @@ export class EventConsumer {
     if (this.consumer) return;
     const { transport, groupId, topics } = this.options;
     if (this.options.createTopics) await ensureTopics(transport, topics, this.options.createTopics);
-    this.producer = transport.producer();
-    await this.producer.connect();
+    const producer = transport.producer();
     const consumer = transport.consumer({ groupId, partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently });
-    await consumer.connect();
-    await consumer.subscribe({ topics, fromBeginning: this.options.fromBeginning ?? true });
-    await consumer.run({ eachBatch: (batch) => this.consumeBatch(batch) });
+    try {
+      await producer.connect();
+      this.producer = producer;
+      await consumer.connect();
+      await consumer.subscribe({ topics, fromBeginning: this.options.fromBeginning ?? true });
+      await consumer.run({ eachBatch: (batch) => this.consumeBatch(batch) });
+    } catch (error) {
+      this.producer = undefined;
+      await consumer.disconnect().catch(() => undefined);
+      await producer.disconnect().catch(() => undefined);
+      throw error;
+    }
     this.consumer = consumer;
     this.logger.info('consumer started', { groupId, topics: topics.join(',') });
   }
@@ -202,25 +210,28 @@ export class EventConsumer {
         const applied = await this.apply(message, event, messageId, handler, attempt);
         if (!applied) this.logger.info('duplicate message skipped (already in the inbox)', fields);
         return applied ? 'applied' : 'duplicate';
-      } catch (error) {
-        const span = trace.getActiveSpan();
-        span?.addEvent('attempt failed', { attempt, 'error.type': (error as Error).name, 'error.message': (error as Error).message });
+      } catch (caught) {
+        const byHandler = caught instanceof HandlerFailure;
+        const error = byHandler ? caught.cause : caught;
+        const text = error instanceof Error ? error.message : String(error);
+        trace.getActiveSpan()?.addEvent('attempt failed', { attempt, 'error.type': error instanceof Error ? error.name : typeof error, 'error.message': text });
         if (error instanceof FatalError) {
-          this.logger.error('handler failed with a FatalError; dead-lettering', { ...fields, attempt, error: (error as Error).message });
+          this.logger.error('handler failed with a FatalError; dead-lettering', { ...fields, attempt, error: text });
           return this.deadLetter(message, 'fatal-error', error, attempt, batch);
         }
         let delay: number;
-        if (isInfrastructureFailure(error)) {
-          // The database or broker is down: the message is not at fault, so it keeps its attempts and its partition waits.
+        if (!byHandler || isDatabaseUnavailable(error)) {
+          // Beginning, recording or committing failed, or the database went away under the handler: the message is
+          // not at fault, so it keeps its attempts and its partition waits for the database.
           infrastructureFailures++;
           delay = backoffDelay(infrastructureFailures, this.retry.initialBackoffMs, this.retry.maxBackoffMs);
-          this.logger.warn(`infrastructure failure while applying a message; retrying in ${delay} ms`, { ...fields, error: (error as Error).message });
+          this.logger.warn(`applying a message failed outside the handler's control; retrying in ${delay} ms`, { ...fields, error: text });
         } else if (attempt >= this.retry.maxAttempts) {
-          this.logger.error('handler failed on every attempt; dead-lettering', { ...fields, attempt, error: (error as Error).message });
+          this.logger.error('handler failed on every attempt; dead-lettering', { ...fields, attempt, error: text });
           return this.deadLetter(message, 'retries-exhausted', error, attempt, batch);
         } else {
           delay = backoffDelay(attempt, this.retry.initialBackoffMs, this.retry.maxBackoffMs);
-          this.logger.warn(`handler failed; retrying in ${delay} ms`, { ...fields, attempt, error: (error as Error).message });
+          this.logger.warn(`handler failed; retrying in ${delay} ms`, { ...fields, attempt, error: text });
           attempt++;
         }
         if (!(await this.pause(delay, batch))) return 'interrupted';
@@ -257,7 +268,11 @@ export class EventConsumer {
           traceId: traceIdOf(message.headers),
         },
       };
-      await handler(event as never, context);
+      try {
+        await handler(event as never, context);
+      } catch (error) {
+        throw new HandlerFailure(error);
+      }
       return true;
     });
   }
@@ -309,6 +324,13 @@ export class EventConsumer {
       groupId: this.options.groupId,
       traceId: traceIdOf(message.headers),
     };
+  }
+}
+
+/** Marks an error as the handler's own (the retry policy applies), as opposed to the machinery's around it. */
+class HandlerFailure extends Error {
+  constructor(override readonly cause: unknown) {
+    super(cause instanceof Error ? cause.message : String(cause));
   }
 }
 

@@ -184,15 +184,20 @@ export function describeTransportContract(name: string, makeTransportFactory: ()
       await expectAllCommitted(groupId, topic);
     });
 
-    it('loses nothing when a relay dies before publishing: the rows stay and the next relay publishes them', async () => {
+    /** Adds `count` events of one key while a relay whose sends fail runs, and stops that relay after its first failure. */
+    async function relayDiesWhilePublishing(when: 'before' | 'after', sku: string, count: number): Promise<{ topic: string; groupId: string }> {
       const topic = await newTopic();
-      const groupId = uniqueName('group');
-      const dying = withFailingSends(transport, 'before');
-      const first = await startRelay(dying.transport);
-      await publish(topic, Array.from({ length: 5 }, (_, i) => ({ sku: 'SKU-KEPT', seq: i })));
+      const dying = withFailingSends(transport, when);
+      const relay = await startRelay(dying.transport);
+      await publish(topic, Array.from({ length: count }, (_, seq) => ({ sku, seq })));
       await eventually(() => expect(dying.failures()).toBeGreaterThan(0));
-      await first.stop();
-      expect(await db.outboxCount()).toBe(5);
+      await relay.stop();
+      expect(await db.outboxCount()).toBe(count);
+      return { topic, groupId: uniqueName('group') };
+    }
+
+    it('loses nothing when a relay dies before publishing: the rows stay and the next relay publishes them', async () => {
+      const { topic, groupId } = await relayDiesWhilePublishing('before', 'SKU-KEPT', 5);
 
       await startRelay();
       await startConsumer({ topics: [topic], groupId });
@@ -203,14 +208,7 @@ export function describeTransportContract(name: string, makeTransportFactory: ()
     });
 
     it('publishes again after a relay dies between publishing and deleting; consumers drop the copies', async () => {
-      const topic = await newTopic();
-      const groupId = uniqueName('group');
-      const dying = withFailingSends(transport, 'after');
-      const first = await startRelay(dying.transport);
-      await publish(topic, Array.from({ length: 4 }, (_, i) => ({ sku: 'SKU-TWICE', seq: i })));
-      await eventually(() => expect(dying.failures()).toBeGreaterThan(0));
-      await first.stop();
-      expect(await db.outboxCount()).toBe(4);
+      const { topic, groupId } = await relayDiesWhilePublishing('after', 'SKU-TWICE', 4);
 
       await startRelay();
       const consumer = await startConsumer({ topics: [topic], groupId });

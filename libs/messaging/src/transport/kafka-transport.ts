@@ -113,6 +113,13 @@ class KafkaConsumer implements TransportConsumer {
       maxWaitTimeInMs: transportOptions.maxWaitTimeMs ?? 500,
       allowAutoTopicCreation: false,
     });
+    const logger = transportOptions.logger ?? silentLogger;
+    // kafkajs restarts a crashed consumer by itself (retriable errors); say so, and say when it gives up.
+    this.consumer.on(this.consumer.events.CRASH, ({ payload }) => {
+      const fields = { groupId: options.groupId, error: payload.error.message, restart: payload.restart };
+      if (payload.restart) logger.warn('consumer crashed; kafkajs restarts it from the committed offsets', fields);
+      else logger.error('consumer crashed and will not restart: restart the service', fields);
+    });
   }
 
   async connect(): Promise<void> {
