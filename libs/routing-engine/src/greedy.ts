@@ -7,6 +7,13 @@ export type GreedyPlan = {
   readonly missingUnits: number;
 };
 
+/** Units of a line a location can take on: all that remain, or (split lines) what it has. */
+const unitsToShip = (atp: number, remaining: number, splitLines: boolean): number => {
+  if (remaining === 0) return 0;
+  if (splitLines) return Math.min(atp, remaining);
+  return atp >= remaining ? remaining : 0;
+};
+
 /**
  * The greedy nearest-location baseline: the nearest location that has the whole order; else, again
  * and again, the location that can ship the most remaining lines (nearest first on ties), until every
@@ -29,25 +36,19 @@ export const greedyPlan = (
   const remaining = [...quantities];
   const members: number[] = [];
   const allocation: number[][] = [];
-  const canShip = (c: number, d: number): number => {
-    const atp = candidates[c].atp[d];
-    if (remaining[d] === 0) return 0;
-    if (splitLines) return Math.min(atp, remaining[d]);
-    return atp >= remaining[d] ? remaining[d] : 0;
-  };
   while (members.length < maxShipments) {
     let chosen = -1;
     let chosenLines = 0;
     for (const c of byDistance) {
       if (members.includes(c)) continue;
-      const lines = remaining.reduce((count, _, d) => count + (canShip(c, d) > 0 ? 1 : 0), 0);
+      const lines = remaining.reduce((count, _, d) => count + (unitsToShip(candidates[c].atp[d], remaining[d], splitLines) > 0 ? 1 : 0), 0);
       if (lines > chosenLines) {
         chosen = c;
         chosenLines = lines;
       }
     }
     if (chosen < 0) break;
-    allocation.push(remaining.map((_, d) => canShip(chosen, d)));
+    allocation.push(remaining.map((_, d) => unitsToShip(candidates[chosen].atp[d], remaining[d], splitLines)));
     allocation[allocation.length - 1].forEach((units, d) => (remaining[d] -= units));
     members.push(chosen);
   }

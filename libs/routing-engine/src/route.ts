@@ -1,7 +1,6 @@
 import { buildCandidates, type Candidate, type CandidateSet, type Demand, type DecisionContext } from './candidates';
 import type { Disposition, LineReason, Plan, RoutingDecision, Shipment, UnfulfilledLine } from './decision';
 import { explain, planCost, roundBreakdown, roundKm, shipmentCost } from './explain';
-import { greedyPlan } from './greedy';
 import type { Atp, BackOrderPolicy, Network, Order } from './model';
 import type { Ruleset } from './ruleset';
 import { searchPlans, type Objective, type PlanChoice, type SearchOutcome } from './search';
@@ -17,15 +16,20 @@ export type RoutingRequest = {
 
 type Limits = { readonly maxShipments: number; readonly splitLines: boolean };
 
-const rankIndexes = new WeakMap<readonly string[], Map<string, number>>();
+const objectives = new WeakMap<Ruleset, Objective>();
 
+/** The search objective of a ruleset, built once per ruleset. */
 const objectiveOf = (ruleset: Ruleset): Objective => {
-  if (ruleset.strategy === 'cost') return { kind: 'cost' };
-  let ranks = rankIndexes.get(ruleset.locationRanking);
-  if (!ranks) rankIndexes.set(ruleset.locationRanking, (ranks = new Map(ruleset.locationRanking.map((id, i) => [id, i]))));
-  const unranked = ruleset.locationRanking.length;
-  const rankMap = ranks;
-  return { kind: 'ranked', criteria: ruleset.criteria, rankOf: (candidate) => rankMap.get(candidate.location.id) ?? unranked };
+  let objective = objectives.get(ruleset);
+  if (objective) return objective;
+  if (ruleset.strategy === 'cost') objective = { kind: 'cost' };
+  else {
+    const ranks = new Map(ruleset.locationRanking.map((id, i) => [id, i]));
+    const unranked = ruleset.locationRanking.length;
+    objective = { kind: 'ranked', criteria: ruleset.criteria, rankOf: (candidate) => ranks.get(candidate.location.id) ?? unranked };
+  }
+  objectives.set(ruleset, objective);
+  return objective;
 };
 
 export const isPriorityOrder = (order: Order, ruleset: Ruleset): boolean =>
@@ -56,7 +60,7 @@ const search = (candidates: readonly Candidate[], quantities: number[], ruleset:
     maxNodes: ruleset.search.maxNodes,
     allowPartial,
     objective: objectiveOf(ruleset),
-    seed: () => greedyPlan(candidates, quantities, limits.splitLines, limits.maxShipments).members,
+    seedWithGreedy: true,
   });
 };
 

@@ -29,7 +29,7 @@ const problem = (candidates: readonly Candidate[], quantities: number[], overrid
   maxNodes: 50_000,
   allowPartial: false,
   objective: { kind: 'cost' },
-  seed: () => greedyPlan(candidates, quantities, false, 3).members,
+  seedWithGreedy: true,
   ...overrides,
 });
 

@@ -1,4 +1,5 @@
 import type { Candidate } from './candidates';
+import { greedyPlan } from './greedy';
 import type { RankingCriterion } from './ruleset';
 
 // The location-set search shared by both strategies. A plan is a set of candidate locations (each
@@ -29,11 +30,10 @@ export type SearchProblem = {
   readonly allowPartial: boolean;
   readonly objective: Objective;
   /**
-   * Candidate indices of a known plan (the greedy one), asked for only when the search reaches
-   * multi-shipment plans without a bound: it starts the bound, and a search cut short by its budget
-   * is never worse than it.
+   * Also consider the greedy baseline's plan, once the search reaches multi-shipment plans without a
+   * bound: it starts the bound, and a search cut short by its budget is never worse than greedy.
    */
-  readonly seed?: () => readonly number[];
+  readonly seedWithGreedy?: boolean;
 };
 
 /** A set of locations and its allocation: `allocation[m][d]` units of demand d ship from `members[m]`. */
@@ -134,54 +134,182 @@ const isBetter = (a: PlanChoice, b: PlanChoice): boolean => {
   return a.members.length < b.members.length;
 };
 
-export const searchPlans = (problem: SearchProblem): SearchOutcome => {
-  const { candidates, quantities, splitLines, splitPenalty, allowPartial, objective } = problem;
-  const n = candidates.length;
-  const demandCount = quantities.length;
-  const maxSize = Math.min(problem.maxShipments, n);
-  const costMode = objective.kind === 'cost';
+/**
+ * One run of the search. A class rather than closures so that the per-decision state lives in one
+ * object and its methods are created once (closures would be re-created, and re-named by tsx, per call).
+ */
+class LocationSetSearch {
+  private readonly candidates: readonly Candidate[];
+  private readonly quantities: readonly number[];
+  private readonly demandCount: number;
+  private readonly costMode: boolean;
+  /** fixedPrefix[i] = Σ fixed cost of candidates[0..i): the cheapest way to add more locations after one. */
+  private readonly fixedPrefix: Float64Array;
+  /** Highest candidate index that has a demand's whole quantity (-1: none). */
+  private readonly lastCoverer: Int32Array;
+  /** Split lines: suffixAtp[d][c] = Σ ATP of demand d at candidates c and after. */
+  private readonly suffixAtp: Float64Array[] = [];
+  /** Least weight cost any full plan pays. */
+  private readonly weightBound: number = 0;
 
-  // fixedPrefix[i] = Σ fixed cost of candidates[0..i): the cheapest way to add r more locations after idx.
-  const fixedPrefix = new Float64Array(n + 1);
-  for (let c = 0; c < n; c++) fixedPrefix[c + 1] = fixedPrefix[c] + candidates[c].fixedCost;
+  // The current prefix and, incrementally, how many of its members cover each demand and their total ATP.
+  private readonly prefix: number[] = [];
+  private readonly coverCount: Int32Array;
+  private readonly prefixAtp: Float64Array;
 
-  // For the missing-units bound: what candidates from index idx on can still contribute to each demand.
-  const lastCoverer = new Int32Array(demandCount).fill(-1);
-  const suffixAtp: Float64Array[] = [];
-  let weightBound = 0;
-  for (let d = 0; d < demandCount; d++) {
-    const suffix = splitLines ? new Float64Array(n + 1) : undefined;
-    let cheapestUnit = Infinity;
-    for (let c = n - 1; c >= 0; c--) {
-      const atp = candidates[c].atp[d];
-      if (suffix) suffix[c] = suffix[c + 1] + atp;
-      if (atp >= quantities[d] && lastCoverer[d] < 0) lastCoverer[d] = c;
-      if ((splitLines ? atp > 0 : atp >= quantities[d]) && candidates[c].unitCost[d] < cheapestUnit) cheapestUnit = candidates[c].unitCost[d];
+  private best: PlanChoice | undefined;
+  private runnerUp: PlanChoice | undefined;
+  private nodes = 0;
+  private outOfBudget = false;
+  private seedOffered = false;
+
+  constructor(private readonly problem: SearchProblem) {
+    const { candidates, quantities, splitLines, allowPartial } = problem;
+    const n = candidates.length;
+    this.candidates = candidates;
+    this.quantities = quantities;
+    this.demandCount = quantities.length;
+    this.costMode = problem.objective.kind === 'cost';
+    this.fixedPrefix = new Float64Array(n + 1);
+    for (let c = 0; c < n; c++) this.fixedPrefix[c + 1] = this.fixedPrefix[c] + candidates[c].fixedCost;
+    this.lastCoverer = new Int32Array(this.demandCount).fill(-1);
+    for (let d = 0; d < this.demandCount; d++) {
+      const suffix = splitLines ? new Float64Array(n + 1) : undefined;
+      let cheapestUnit = Infinity;
+      for (let c = n - 1; c >= 0; c--) {
+        const atp = candidates[c].atp[d];
+        if (suffix) suffix[c] = suffix[c + 1] + atp;
+        if (atp >= quantities[d] && this.lastCoverer[d] < 0) this.lastCoverer[d] = c;
+        if ((splitLines ? atp > 0 : atp >= quantities[d]) && candidates[c].unitCost[d] < cheapestUnit) cheapestUnit = candidates[c].unitCost[d];
+      }
+      if (suffix) this.suffixAtp.push(suffix);
+      if (!allowPartial && cheapestUnit < Infinity) this.weightBound += cheapestUnit * quantities[d];
     }
-    if (suffix) suffixAtp.push(suffix);
-    if (!allowPartial && cheapestUnit < Infinity) weightBound += cheapestUnit * quantities[d];
+    this.coverCount = new Int32Array(this.demandCount);
+    this.prefixAtp = new Float64Array(this.demandCount);
   }
 
-  let best: PlanChoice | undefined;
-  let runnerUp: PlanChoice | undefined;
-  let nodes = 0;
-
-  const offer = (plan: PlanChoice): void => {
-    if ((best && sameMembers(best.members, plan.members)) || (runnerUp && sameMembers(runnerUp.members, plan.members))) return;
-    if (!best || isBetter(plan, best)) {
-      runnerUp = best;
-      best = plan;
-    } else if (!runnerUp || isBetter(plan, runnerUp)) {
-      runnerUp = plan;
+  run(): SearchOutcome {
+    const { objective } = this.problem;
+    const maxSize = Math.min(this.problem.maxShipments, this.candidates.length);
+    let examinedUpTo = 0;
+    let settled = false;
+    for (let size = 1; size <= maxSize && !settled; size++) {
+      // Single-location plans are all examined in pass 1, so the seed can only help from pass 2 on.
+      if (size === 2 && this.runnerUp === undefined) this.offerSeed();
+      this.extend(0, size, 0);
+      if (this.outOfBudget) break;
+      examinedUpTo = size;
+      // Ranked by fewest shipments first: once a full plan and a runner-up are found, larger sets cannot win.
+      settled = objective.kind === 'ranked' && objective.criteria[0] === 'minimiseShipments' && this.best?.missingUnits === 0 && this.runnerUp !== undefined;
     }
-  };
+    // Out of budget, the greedy plan is still on the table: the result is never worse than greedy.
+    if (this.outOfBudget) this.offerSeed();
+    return { best: this.best, runnerUp: this.runnerUp, nodes: this.nodes, examinedUpTo, exact: !this.outOfBudget };
+  }
+
+  /** Extends the prefix (whose fixed costs sum to `prefixFixed`) to sets of exactly `size` members. */
+  private extend(from: number, size: number, prefixFixed: number): void {
+    const { candidates, prefix, fixedPrefix } = this;
+    const { allowPartial, splitPenalty, maxNodes } = this.problem;
+    const n = candidates.length;
+    const still = size - prefix.length - 1;
+    for (let c = from; c + still < n; c++) {
+      const missing = this.missingBound(c);
+      if (!allowPartial && missing > 0) break;
+      const bound = this.runnerUp;
+      const costBound = prefixFixed + candidates[c].fixedCost + fixedPrefix[c + 1 + still] - fixedPrefix[c + 1] + splitPenalty * (size - 1) + this.weightBound;
+      // Both bounds only grow with c (candidates are sorted by fixed cost), so nothing later can do better either.
+      if (this.costMode && bound && (missing > bound.missingUnits || (missing === bound.missingUnits && costBound >= bound.cost - EPSILON))) break;
+      if (bound && this.rankedCannotWin(c, size, missing, costBound, bound)) continue;
+      if (!this.isUseful(c)) continue;
+      if (this.nodes >= maxNodes) {
+        this.outOfBudget = true;
+        return;
+      }
+      this.nodes++;
+      prefix.push(c);
+      this.track(c, 1);
+      if (still === 0) {
+        const plan = allowPartial || this.prefixCoversAll() ? this.evaluate(prefix) : undefined;
+        if (plan) this.offer(plan);
+      } else {
+        this.extend(c + 1, size, prefixFixed + candidates[c].fixedCost);
+      }
+      this.track(c, -1);
+      prefix.pop();
+      if (this.outOfBudget) return;
+    }
+  }
+
+  /** Adds (sign 1) or removes (sign -1) candidate c from the prefix's coverage counts. */
+  private track(c: number, sign: 1 | -1): void {
+    const atp = this.candidates[c].atp;
+    for (let d = 0; d < this.demandCount; d++) {
+      if (atp[d] >= this.quantities[d]) this.coverCount[d] += sign;
+      this.prefixAtp[d] += sign * atp[d];
+    }
+  }
+
+  /** Units no set extending the prefix with candidates from `from` on can ship. */
+  private missingBound(from: number): number {
+    let missing = 0;
+    for (let d = 0; d < this.demandCount; d++) {
+      if (this.problem.splitLines) missing += Math.max(0, this.quantities[d] - this.prefixAtp[d] - this.suffixAtp[d][from]);
+      else if (this.coverCount[d] === 0 && this.lastCoverer[d] < from) missing += this.quantities[d];
+    }
+    return missing;
+  }
+
+  /** Can candidate c ship something the prefix cannot ship as cheaply? Sets with a useless member are never better. */
+  private isUseful(c: number): boolean {
+    const { candidates, quantities } = this;
+    const { splitLines } = this.problem;
+    const candidate = candidates[c];
+    for (let d = 0; d < this.demandCount; d++) {
+      const atp = candidate.atp[d];
+      if (splitLines ? atp <= 0 : atp < quantities[d]) continue;
+      if (!splitLines && this.coverCount[d] === 0) return true;
+      // The ranked strategy counts coverage only; the cost strategy also counts a cheaper unit cost (weight).
+      let asCheap = 0;
+      for (const p of this.prefix) {
+        const other = candidates[p];
+        if ((!this.costMode || other.unitCost[d] <= candidate.unitCost[d]) && (splitLines || other.atp[d] >= quantities[d])) asCheap += other.atp[d];
+      }
+      if (asCheap < quantities[d]) return true;
+    }
+    return false;
+  }
+
+  /** Does the prefix ship every unit (so a full plan may exist)? */
+  private prefixCoversAll(): boolean {
+    for (let d = 0; d < this.demandCount; d++) {
+      if (this.problem.splitLines ? this.prefixAtp[d] < this.quantities[d] : this.coverCount[d] === 0) return false;
+    }
+    return true;
+  }
+
+  /** Ranked: can no plan of `size` members containing the prefix and c beat the runner-up? */
+  private rankedCannotWin(c: number, size: number, missing: number, costBound: number, bound: PlanChoice): boolean {
+    const { objective } = this.problem;
+    if (objective.kind !== 'ranked') return false;
+    if (missing !== bound.missingUnits) return missing > bound.missingUnits;
+    for (let i = 0; i < objective.criteria.length; i++) {
+      const lower = scoreBound(objective.criteria[i], this.candidates, this.prefix, c, size, costBound, objective.rankOf);
+      if (lower > bound.scores[i] + EPSILON) return true;
+      if (lower < bound.scores[i] - EPSILON) return false;
+    }
+    return true;
+  }
 
   /**
    * The plan of exactly these members, or undefined when one of them would ship nothing (a smaller set
    * is that plan) or, unless partial plans are allowed, units are left over. `dropUnused` evaluates the
    * smaller set instead.
    */
-  const evaluate = (members: readonly number[], dropUnused = false): PlanChoice | undefined => {
+  private evaluate(members: readonly number[], dropUnused = false): PlanChoice | undefined {
+    const { candidates, quantities, demandCount } = this;
+    const { splitLines, allowPartial, splitPenalty, objective } = this.problem;
     const allocation = members.map(() => new Array<number>(demandCount).fill(0));
     let missingUnits = 0;
     for (let d = 0; d < demandCount; d++) {
@@ -217,128 +345,35 @@ export const searchPlans = (problem: SearchProblem): SearchOutcome => {
     }
     if (!allowPartial && missingUnits > 0) return undefined;
     const unused = allocation.map((units) => !units.some((u) => u > 0));
-    if (unused.some(Boolean)) return dropUnused ? evaluate(members.filter((_, m) => !unused[m])) : undefined;
+    if (unused.some(Boolean)) return dropUnused ? this.evaluate(members.filter((_, m) => !unused[m])) : undefined;
     if (members.length === 0) return undefined;
     const cost = priceAllocation(candidates, members, allocation, splitPenalty);
     const plan = { members: [...members], allocation, missingUnits, cost };
     if (objective.kind === 'cost') return { ...plan, scores: [] };
     return { ...plan, scores: objective.criteria.map((criterion) => scoreOf(criterion, candidates, plan, objective.rankOf)) };
-  };
-
-  // Incremental state of the current prefix: how many members cover each demand (whole line) and their total ATP.
-  const coverCount = new Int32Array(demandCount);
-  const prefixAtp = new Float64Array(demandCount);
-  const prefix: number[] = [];
-
-  const push = (c: number, sign: 1 | -1): void => {
-    const atp = candidates[c].atp;
-    for (let d = 0; d < demandCount; d++) {
-      if (atp[d] >= quantities[d]) coverCount[d] += sign;
-      prefixAtp[d] += sign * atp[d];
-    }
-  };
-
-  /** Units no set extending the prefix with candidates from `from` on can ship. */
-  const missingBound = (from: number): number => {
-    let missing = 0;
-    for (let d = 0; d < demandCount; d++) {
-      if (splitLines) missing += Math.max(0, quantities[d] - prefixAtp[d] - suffixAtp[d][from]);
-      else if (coverCount[d] === 0 && lastCoverer[d] < from) missing += quantities[d];
-    }
-    return missing;
-  };
-
-  /** Can candidate c ship something the prefix cannot ship as cheaply? Sets with a useless member are never better. */
-  const isUseful = (c: number): boolean => {
-    const candidate = candidates[c];
-    for (let d = 0; d < demandCount; d++) {
-      const atp = candidate.atp[d];
-      if (splitLines ? atp <= 0 : atp < quantities[d]) continue;
-      if (!splitLines && coverCount[d] === 0) return true;
-      // The ranked strategy counts coverage only; the cost strategy also counts a cheaper unit cost (weight).
-      let asCheap = 0;
-      for (const p of prefix) {
-        const other = candidates[p];
-        if ((!costMode || other.unitCost[d] <= candidate.unitCost[d]) && (splitLines || other.atp[d] >= quantities[d])) asCheap += other.atp[d];
-      }
-      if (asCheap < quantities[d]) return true;
-    }
-    return false;
-  };
-
-  /** Does the prefix ship every unit (so a full plan may exist)? */
-  const prefixCoversAll = (): boolean => {
-    for (let d = 0; d < demandCount; d++) if (splitLines ? prefixAtp[d] < quantities[d] : coverCount[d] === 0) return false;
-    return true;
-  };
-
-  /** Ranked: can no plan of `size` members containing the prefix and c beat the runner-up? */
-  const rankedCannotWin = (c: number, size: number, missing: number, fixedCostBound: number, bound: PlanChoice): boolean => {
-    if (objective.kind !== 'ranked') return false;
-    if (missing !== bound.missingUnits) return missing > bound.missingUnits;
-    for (let i = 0; i < objective.criteria.length; i++) {
-      const lower = scoreBound(objective.criteria[i], candidates, prefix, c, size, fixedCostBound, objective.rankOf);
-      if (lower > bound.scores[i] + EPSILON) return true;
-      if (lower < bound.scores[i] - EPSILON) return false;
-    }
-    return true;
-  };
-
-  let outOfBudget = false;
-
-  /** Extends the prefix (sum of fixed costs `prefixFixed`) to sets of exactly `size` members. */
-  const extend = (from: number, size: number, prefixFixed: number): void => {
-    const still = size - prefix.length - 1;
-    for (let c = from; c + still < n; c++) {
-      const missing = missingBound(c);
-      if (!allowPartial && missing > 0) break;
-      const bound = runnerUp;
-      const costBound = prefixFixed + candidates[c].fixedCost + fixedPrefix[c + 1 + still] - fixedPrefix[c + 1] + splitPenalty * (size - 1) + weightBound;
-      // Both bounds only grow with c (candidates are sorted by fixed cost), so nothing later can do better either.
-      if (costMode && bound && (missing > bound.missingUnits || (missing === bound.missingUnits && costBound >= bound.cost - EPSILON))) break;
-      if (bound && rankedCannotWin(c, size, missing, costBound, bound)) continue;
-      if (!isUseful(c)) continue;
-      if (nodes >= problem.maxNodes) {
-        outOfBudget = true;
-        return;
-      }
-      nodes++;
-      prefix.push(c);
-      push(c, 1);
-      if (still === 0) {
-        const plan = allowPartial || prefixCoversAll() ? evaluate(prefix) : undefined;
-        if (plan) offer(plan);
-      } else {
-        extend(c + 1, size, prefixFixed + candidates[c].fixedCost);
-      }
-      push(c, -1);
-      prefix.pop();
-      if (outOfBudget) return;
-    }
-  };
-
-  let seedOffered = false;
-  const offerSeed = (): void => {
-    if (seedOffered) return;
-    seedOffered = true;
-    const seed = problem.seed?.() ?? [];
-    const seeded = seed.length > 0 ? evaluate([...seed].sort((a, b) => a - b), true) : undefined;
-    if (seeded) offer(seeded);
-  };
-
-  let examinedUpTo = 0;
-  let settled = false;
-  for (let size = 1; size <= maxSize && !outOfBudget && !settled; size++) {
-    // Single-location plans are all examined in pass 1, so the seed can only help from pass 2 on.
-    if (size === 2 && runnerUp === undefined) offerSeed();
-    extend(0, size, 0);
-    if (outOfBudget) break;
-    examinedUpTo = size;
-    // Ranked by fewest shipments first: once a full plan and a runner-up are found, larger sets cannot win.
-    settled =
-      objective.kind === 'ranked' && objective.criteria[0] === 'minimiseShipments' && best?.missingUnits === 0 && runnerUp !== undefined;
   }
-  // Out of budget, the greedy plan is still on the table: the result is never worse than greedy.
-  if (outOfBudget) offerSeed();
-  return { best, runnerUp, nodes, examinedUpTo, exact: !outOfBudget };
-};
+
+  /** Keeps the best two plans over distinct location sets. */
+  private offer(plan: PlanChoice): void {
+    const { best, runnerUp } = this;
+    if ((best && sameMembers(best.members, plan.members)) || (runnerUp && sameMembers(runnerUp.members, plan.members))) return;
+    if (!best || isBetter(plan, best)) {
+      this.runnerUp = best;
+      this.best = plan;
+    } else if (!runnerUp || isBetter(plan, runnerUp)) {
+      this.runnerUp = plan;
+    }
+  }
+
+  private offerSeed(): void {
+    if (this.seedOffered) return;
+    this.seedOffered = true;
+    const { candidates, quantities } = this;
+    const { seedWithGreedy, splitLines, maxShipments } = this.problem;
+    const seed = seedWithGreedy ? greedyPlan(candidates, quantities, splitLines, maxShipments).members : [];
+    const seeded = seed.length > 0 ? this.evaluate([...seed].sort((a, b) => a - b), true) : undefined;
+    if (seeded) this.offer(seeded);
+  }
+}
+
+export const searchPlans = (problem: SearchProblem): SearchOutcome => new LocationSetSearch(problem).run();
