@@ -17,6 +17,8 @@ export type {
   TransportProducer,
 } from './transport/transport';
 export { createKafkaTransport, type KafkaTransportOptions } from './transport/kafka-transport';
+export { createEmbeddedTransport, type EmbeddedTransportOptions } from './embedded/embedded-transport';
+export { DEFAULT_EMBEDDED_SCHEMA, embeddedTransportMigration } from './embedded/embedded-migration';
 export { FatalError, MessagingConfigurationError, RetriableError, TransportError, isDatabaseUnavailable } from './errors';
 export { DeadLetterHeaders, Headers, type DeadLetterReason } from './headers';
 export { JsonLogger, silentLogger, type JsonLoggerOptions, type LogFields, type LogLevel, type MessagingLogger } from './logger';

@@ -1,0 +1,16 @@
+export { ConfigurationError, describeConfig, loadConfig, settings, type ConfigOf, type Setting, type SettingsSchema } from './config';
+export { ServiceLogger, type ServiceLoggerOptions } from './service-logger';
+export {
+  MESSAGING_TRANSPORT,
+  SERVICE_CONFIG,
+  SERVICE_SETTINGS,
+  serviceMigrations,
+  serviceSettings,
+  startService,
+  type HealthReport,
+  type RunningService,
+  type ServiceConfig,
+  type ServiceDefinition,
+  type StartServiceOptions,
+} from './start-service';
+export { runServiceMain } from './main';

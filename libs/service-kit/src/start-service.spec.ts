@@ -1,0 +1,173 @@
+import { randomUUID } from 'node:crypto';
+import { Body, Controller, HttpCode, Inject, Module, Post } from '@nestjs/common';
+import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
+import { EventOf } from '@switchyard/contracts';
+import { createTestDatabase, type TestDatabase } from '@switchyard/infra';
+import { Outbox, SwitchyardContext } from '@switchyard/messaging';
+import { DataSource, MigrationInterface, QueryRunner } from 'typeorm';
+import { ConfigurationError } from './config';
+import { RunningService, ServiceDefinition, startService } from './start-service';
+
+// A small real service: HTTP in, an event through its outbox and the broker, a handler's effect in its schema.
+const SCHEMA = 'kit_probe';
+const topic = `kit.stock.${randomUUID()}`;
+
+class CreateCounts1795000000500 implements MigrationInterface {
+  name = 'CreateCounts1795000000500';
+  async up(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`CREATE TABLE ${SCHEMA}.counts (sku text PRIMARY KEY, on_hand integer NOT NULL)`);
+  }
+  async down(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`DROP TABLE ${SCHEMA}.counts`);
+  }
+}
+
+@Controller()
+class CountsController {
+  constructor(
+    @Inject(DataSource) private readonly dataSource: DataSource,
+    @Inject(Outbox) private readonly outbox: Outbox,
+  ) {}
+
+  @Post('v1/counts')
+  @HttpCode(202)
+  async count(@Body() body: { sku: string; onHand: number }): Promise<{ accepted: string }> {
+    const [messageId] = await this.dataSource.transaction((em) =>
+      this.outbox.add(em, [
+        {
+          topic,
+          key: `${body.sku}@dc-kit`,
+          event: {
+            type: 'StockAdjusted',
+            payload: {
+              metadata: { eventId: randomUUID(), occurredAt: 1_795_000_000_000, correlationId: body.sku, causationId: null },
+              locationId: 'dc-kit',
+              sku: body.sku,
+              quantityDelta: body.onHand,
+              onHandAfter: body.onHand,
+              reason: 'CYCLE_COUNT',
+              reference: null,
+            },
+          },
+        },
+      ]),
+    );
+    return { accepted: messageId ?? '' };
+  }
+
+  @EventPattern('StockAdjusted')
+  async onAdjusted(@Payload() event: EventOf<'StockAdjusted'>, @Ctx() ctx: SwitchyardContext): Promise<void> {
+    await ctx.entityManager.query(
+      `INSERT INTO ${SCHEMA}.counts (sku, on_hand) VALUES ($1, $2) ON CONFLICT (sku) DO UPDATE SET on_hand = EXCLUDED.on_hand`,
+      [event.payload.sku, event.payload.onHandAfter],
+    );
+  }
+}
+
+@Module({ controllers: [CountsController] })
+class ProbeModule {}
+
+const definition: ServiceDefinition = {
+  name: 'kit-probe',
+  schema: SCHEMA,
+  module: ProbeModule,
+  consumes: [topic],
+  migrations: [CreateCounts1795000000500],
+};
+
+async function eventually<T>(check: () => Promise<T>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await check();
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+}
+
+describe.each(['kafka', 'embedded'] as const)('a service started by the kit on the %s transport', (transport) => {
+  let database: TestDatabase;
+  let service: RunningService;
+  const logLines: string[] = [];
+
+  beforeAll(async () => {
+    database = await createTestDatabase(`service kit ${transport}`);
+    service = await startService(definition, {
+      env: { DATABASE_URL: database.url, KAFKA_BROKERS: process.env['KAFKA_BROKERS'], MESSAGING_TRANSPORT: transport, PORT: '0', HTTP_BODY_LIMIT: '2kb' },
+      writeLog: (line) => logLines.push(line),
+    });
+  });
+
+  afterAll(async () => {
+    await service?.close();
+    await database?.drop();
+  });
+
+  it('answers /health with the database and the broker checked', async () => {
+    const response = await fetch(`${service.url}/health`);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ status: 'ok', service: 'kit-probe', checks: { database: 'ok', broker: 'ok' } });
+  });
+
+  it('carries a request through its outbox, the broker and its own handler', async () => {
+    const response = await fetch(`${service.url}/v1/counts`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ sku: 'SKU-KIT', onHand: 7 }),
+    });
+    expect(response.status).toBe(202);
+    const rows = await eventually(async () => {
+      const found: { on_hand: number }[] = await service.dataSource.query(`SELECT on_hand FROM ${SCHEMA}.counts WHERE sku = $1`, ['SKU-KIT']);
+      if (found.length === 0) throw new Error('the handler has not run yet');
+      return found;
+    });
+    expect(rows).toEqual([{ on_hand: 7 }]);
+  });
+
+  it('refuses a request body over the configured limit', async () => {
+    const response = await fetch(`${service.url}/v1/counts`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ sku: 'X'.repeat(4096), onHand: 1 }),
+    });
+    expect(response.status).toBe(413);
+  });
+
+  it('logs JSON lines naming the service, with secrets kept out', () => {
+    const lines = logLines.map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(lines.find((l) => l['message'] === 'ready')).toMatchObject({ level: 'info', service: 'kit-probe', schema: SCHEMA });
+    expect(lines.every((l) => l['service'] === 'kit-probe')).toBe(true);
+  });
+});
+
+describe('service lifecycle and configuration', () => {
+  it('closes gracefully: HTTP stops answering and its own database connections are released', async () => {
+    const database = await createTestDatabase('service kit close');
+    try {
+      const service = await startService(definition, {
+        env: { DATABASE_URL: database.url, KAFKA_BROKERS: process.env['KAFKA_BROKERS'], PORT: '0' },
+        writeLog: () => undefined,
+      });
+      await service.close();
+      await service.close();
+      expect(service.dataSource.isInitialized).toBe(false);
+      await expect(fetch(`${service.url}/health`)).rejects.toThrow();
+    } finally {
+      await database.drop();
+    }
+  });
+
+  it('refuses to start without brokers on the Kafka transport, saying which variable to set', async () => {
+    await expect(startService(definition, { env: { MESSAGING_TRANSPORT: 'kafka', PORT: '0' }, writeLog: () => undefined })).rejects.toThrow(
+      /service kit-probe:[\s\S]*KAFKA_BROKERS is required when MESSAGING_TRANSPORT is kafka/,
+    );
+  });
+
+  it('lists every bad setting at once', async () => {
+    const attempt = startService(definition, { env: { PORT: 'eighty', LOG_LEVEL: 'loud', KAFKA_BROKERS: 'x:1' }, writeLog: () => undefined });
+    await expect(attempt).rejects.toBeInstanceOf(ConfigurationError);
+    await expect(attempt).rejects.toThrow(/PORT must be a whole number from 0 to 65535; got "eighty"[\s\S]*LOG_LEVEL must be one of debug, info, warn, error; got "loud"/);
+  });
+});
