@@ -6,6 +6,8 @@
 // against the same ATP so every strategy sees the same situation.
 import { build as buildHistogram } from 'hdr-histogram-js';
 import { cpus, loadavg } from 'node:os';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import {
   buildCandidates,
   completeRuleset,
@@ -173,8 +175,13 @@ const decideGreedy = (ruleset: Ruleset, network: Network, atp: Atp) => (order: O
 
 type Run = { name: string; outcomes: Outcome[]; perSecond: number; perCpuSecond: number; p50: number; p99: number; max: number };
 
+// Each run starts from a collected heap, so garbage of scenario generation or the previous run is not billed to it.
+setFlagsFromString('--expose-gc');
+const collectGarbage = runInNewContext('gc') as () => void;
+
 const measure = (name: string, decide: (order: Order) => Outcome, orders: readonly Order[]): Run => {
   for (let i = 0; i < Math.min(5000, orders.length); i++) decide(orders[i]); // warm-up: JIT and caches
+  collectGarbage();
   const histogram = buildHistogram({ lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: 3 });
   const outcomes: Outcome[] = new Array(orders.length);
   const started = process.hrtime.bigint();

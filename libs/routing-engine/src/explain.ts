@@ -29,9 +29,22 @@ export const planCost = (candidates: readonly Candidate[], plan: Pick<PlanChoice
   return sum;
 };
 
-/** Every amount of a cost breakdown (or a shipment's part of one) rounded for publishing. */
-export const roundBreakdown = <T extends Partial<CostBreakdown>>(cost: T): T =>
-  Object.fromEntries(Object.entries(cost).map(([component, amount]) => [component, roundMoney(amount as number)])) as T;
+/** A shipment's costs rounded for publishing. */
+export const roundShipmentCost = (cost: Omit<CostBreakdown, 'splitPenalty'>): Omit<CostBreakdown, 'splitPenalty'> => ({
+  handling: roundMoney(cost.handling),
+  shipping: roundMoney(cost.shipping),
+  lateness: roundMoney(cost.lateness),
+  total: roundMoney(cost.total),
+});
+
+/** A plan's cost breakdown rounded for publishing. */
+export const roundBreakdown = (cost: CostBreakdown): CostBreakdown => ({
+  handling: roundMoney(cost.handling),
+  shipping: roundMoney(cost.shipping),
+  splitPenalty: roundMoney(cost.splitPenalty),
+  lateness: roundMoney(cost.lateness),
+  total: roundMoney(cost.total),
+});
 
 const locationsOf = (candidates: readonly Candidate[], plan: PlanChoice): string[] => plan.members.map((c) => candidates[c].location.id);
 

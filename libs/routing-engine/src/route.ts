@@ -1,6 +1,6 @@
 import { buildCandidates, type Candidate, type CandidateSet, type Demand, type DecisionContext } from './candidates';
 import type { Disposition, LineReason, Plan, RoutingDecision, Shipment, UnfulfilledLine } from './decision';
-import { explain, planCost, roundBreakdown, roundKm, shipmentCost } from './explain';
+import { explain, planCost, roundBreakdown, roundKm, roundShipmentCost, shipmentCost } from './explain';
 import type { Atp, BackOrderPolicy, Network, Order } from './model';
 import type { Ruleset } from './ruleset';
 import { searchPlans, type Objective, type PlanChoice, type SearchOutcome } from './search';
@@ -72,7 +72,7 @@ const toPlan = (candidates: readonly Candidate[], demands: readonly Demand[], ch
       locationId: candidate.location.id,
       lines: demands.flatMap((demand, d) => (choice.allocation[m][d] > 0 ? [{ sku: demand.sku, quantity: choice.allocation[m][d] }] : [])),
       distanceKm: roundKm(candidate.distanceKm),
-      cost: roundBreakdown(cost),
+      cost: roundShipmentCost(cost),
       estimatedDelivery: candidate.delivery,
     };
   });
