@@ -92,6 +92,397 @@ export const eventSchemas: { readonly [T in keyof EventPayloads]: readonly AvroS
       ]
     },
   ],
+  CarrierQuoteRequested: [
+    {
+      "type": "record",
+      "name": "CarrierQuoteRequested",
+      "namespace": "dev.switchyard.events",
+      "doc": "The carrier service asks one carrier adapter to price shipments.",
+      "switchyard.topic": "carrier.adapter.requests.{carrierId}",
+      "switchyard.key": "{requestId}",
+      "fields": [
+        {
+          "name": "metadata",
+          "type": {
+            "type": "record",
+            "name": "EventMetadata",
+            "doc": "Metadata every event carries.",
+            "fields": [
+              {
+                "name": "eventId",
+                "type": "string",
+                "doc": "Unique id of this event (a UUID); consumers deduplicate on it."
+              },
+              {
+                "name": "occurredAt",
+                "type": {
+                  "type": "long",
+                  "logicalType": "timestamp-millis"
+                },
+                "doc": "When it happened: epoch milliseconds, UTC."
+              },
+              {
+                "name": "correlationId",
+                "type": "string",
+                "doc": "Id shared by every message of one business flow (for order flows, the order id)."
+              },
+              {
+                "name": "causationId",
+                "type": [
+                  "null",
+                  "string"
+                ],
+                "default": null,
+                "doc": "eventId of the message that caused this one; null for the first message of a flow."
+              }
+            ]
+          },
+          "doc": "Event id, time and tracing ids."
+        },
+        {
+          "name": "requestId",
+          "type": "string",
+          "doc": "Id the reply must echo."
+        },
+        {
+          "name": "carrierId",
+          "type": "string",
+          "doc": "Carrier asked, e.g. tablerate."
+        },
+        {
+          "name": "orderId",
+          "type": "string",
+          "doc": "Switchyard order id."
+        },
+        {
+          "name": "destination",
+          "type": {
+            "type": "record",
+            "name": "Address",
+            "doc": "Where a shipment goes.",
+            "fields": [
+              {
+                "name": "recipientName",
+                "type": "string",
+                "doc": "Name on the shipping label."
+              },
+              {
+                "name": "line1",
+                "type": "string",
+                "doc": "First address line."
+              },
+              {
+                "name": "line2",
+                "type": [
+                  "null",
+                  "string"
+                ],
+                "default": null,
+                "doc": "Second address line."
+              },
+              {
+                "name": "city",
+                "type": "string",
+                "doc": "City or town."
+              },
+              {
+                "name": "region",
+                "type": [
+                  "null",
+                  "string"
+                ],
+                "default": null,
+                "doc": "State, province or county."
+              },
+              {
+                "name": "postalCode",
+                "type": [
+                  "null",
+                  "string"
+                ],
+                "default": null,
+                "doc": "Postal code, where the country has them."
+              },
+              {
+                "name": "countryCode",
+                "type": "string",
+                "doc": "ISO 3166-1 alpha-2 country code, e.g. DE."
+              },
+              {
+                "name": "coordinates",
+                "type": [
+                  "null",
+                  {
+                    "type": "record",
+                    "name": "GeoPoint",
+                    "doc": "A point on Earth (WGS 84).",
+                    "fields": [
+                      {
+                        "name": "latitude",
+                        "type": "double",
+                        "doc": "Degrees north, -90..90."
+                      },
+                      {
+                        "name": "longitude",
+                        "type": "double",
+                        "doc": "Degrees east, -180..180."
+                      }
+                    ]
+                  }
+                ],
+                "default": null,
+                "doc": "Geocoded location of the address, when known."
+              }
+            ]
+          },
+          "doc": "Where the shipments go."
+        },
+        {
+          "name": "serviceLevel",
+          "type": {
+            "type": "enum",
+            "name": "ServiceLevel",
+            "doc": "Delivery speed the customer chose.",
+            "symbols": [
+              "STANDARD",
+              "EXPRESS",
+              "NEXT_DAY",
+              "SAME_DAY"
+            ]
+          },
+          "doc": "Service level the customer chose."
+        },
+        {
+          "name": "promisedDate",
+          "type": [
+            "null",
+            {
+              "type": "int",
+              "logicalType": "date"
+            }
+          ],
+          "doc": "Delivery date promised to the customer, if any.",
+          "default": null
+        },
+        {
+          "name": "parcels",
+          "type": {
+            "type": "array",
+            "items": {
+              "type": "record",
+              "name": "ParcelToQuote",
+              "doc": "One shipment to price.",
+              "fields": [
+                {
+                  "name": "shipmentId",
+                  "type": "string",
+                  "doc": "Shipment id from the plan."
+                },
+                {
+                  "name": "originLocationId",
+                  "type": "string",
+                  "doc": "Location it leaves from."
+                },
+                {
+                  "name": "originCountryCode",
+                  "type": "string",
+                  "doc": "ISO 3166-1 alpha-2 country of that location."
+                },
+                {
+                  "name": "weightGrams",
+                  "type": "int",
+                  "doc": "Total weight in grams (0 when unknown)."
+                },
+                {
+                  "name": "declaredValue",
+                  "type": {
+                    "type": "record",
+                    "name": "Money",
+                    "doc": "An exact amount of money in one currency.",
+                    "fields": [
+                      {
+                        "name": "amount",
+                        "type": {
+                          "type": "bytes",
+                          "logicalType": "decimal",
+                          "precision": 18,
+                          "scale": 4
+                        },
+                        "doc": "Decimal amount, up to 4 decimal places."
+                      },
+                      {
+                        "name": "currency",
+                        "type": "string",
+                        "doc": "ISO 4217 currency code, e.g. EUR."
+                      }
+                    ]
+                  },
+                  "doc": "Value of the goods."
+                }
+              ]
+            }
+          },
+          "doc": "Shipments to price."
+        },
+        {
+          "name": "replyBy",
+          "type": {
+            "type": "long",
+            "logicalType": "timestamp-millis"
+          },
+          "doc": "The carrier service stops waiting at this time."
+        }
+      ]
+    },
+  ],
+  CarrierQuoted: [
+    {
+      "type": "record",
+      "name": "CarrierQuoted",
+      "namespace": "dev.switchyard.events",
+      "doc": "A carrier adapter's prices for the shipments it was asked about.",
+      "switchyard.topic": "carrier.adapter.replies",
+      "switchyard.key": "{requestId}",
+      "fields": [
+        {
+          "name": "metadata",
+          "type": {
+            "type": "record",
+            "name": "EventMetadata",
+            "doc": "Metadata every event carries.",
+            "fields": [
+              {
+                "name": "eventId",
+                "type": "string",
+                "doc": "Unique id of this event (a UUID); consumers deduplicate on it."
+              },
+              {
+                "name": "occurredAt",
+                "type": {
+                  "type": "long",
+                  "logicalType": "timestamp-millis"
+                },
+                "doc": "When it happened: epoch milliseconds, UTC."
+              },
+              {
+                "name": "correlationId",
+                "type": "string",
+                "doc": "Id shared by every message of one business flow (for order flows, the order id)."
+              },
+              {
+                "name": "causationId",
+                "type": [
+                  "null",
+                  "string"
+                ],
+                "default": null,
+                "doc": "eventId of the message that caused this one; null for the first message of a flow."
+              }
+            ]
+          },
+          "doc": "Event id, time and tracing ids."
+        },
+        {
+          "name": "requestId",
+          "type": "string",
+          "doc": "Id of the request answered."
+        },
+        {
+          "name": "carrierId",
+          "type": "string",
+          "doc": "Carrier answering."
+        },
+        {
+          "name": "orderId",
+          "type": "string",
+          "doc": "Switchyard order id."
+        },
+        {
+          "name": "quotes",
+          "type": {
+            "type": "array",
+            "items": {
+              "type": "record",
+              "name": "CarrierQuote",
+              "doc": "One service offered for one shipment.",
+              "fields": [
+                {
+                  "name": "shipmentId",
+                  "type": "string",
+                  "doc": "Shipment id."
+                },
+                {
+                  "name": "carrier",
+                  "type": {
+                    "type": "record",
+                    "name": "CarrierService",
+                    "doc": "A carrier and one of its services.",
+                    "fields": [
+                      {
+                        "name": "carrierId",
+                        "type": "string",
+                        "doc": "Carrier id, e.g. dhl."
+                      },
+                      {
+                        "name": "serviceCode",
+                        "type": "string",
+                        "doc": "The carrier's service code, e.g. EXPRESS_1200."
+                      }
+                    ]
+                  },
+                  "doc": "Carrier and service."
+                },
+                {
+                  "name": "price",
+                  "type": {
+                    "type": "record",
+                    "name": "Money",
+                    "doc": "An exact amount of money in one currency.",
+                    "fields": [
+                      {
+                        "name": "amount",
+                        "type": {
+                          "type": "bytes",
+                          "logicalType": "decimal",
+                          "precision": 18,
+                          "scale": 4
+                        },
+                        "doc": "Decimal amount, up to 4 decimal places."
+                      },
+                      {
+                        "name": "currency",
+                        "type": "string",
+                        "doc": "ISO 4217 currency code, e.g. EUR."
+                      }
+                    ]
+                  },
+                  "doc": "Price for this shipment."
+                },
+                {
+                  "name": "estimatedDelivery",
+                  "type": {
+                    "type": "int",
+                    "logicalType": "date"
+                  },
+                  "doc": "Estimated delivery date."
+                }
+              ]
+            }
+          },
+          "doc": "Every service the carrier offers per shipment; empty when it offers none."
+        },
+        {
+          "name": "unavailable",
+          "type": [
+            "null",
+            "string"
+          ],
+          "doc": "Why the carrier could not quote at all (down, destination not served); null when it quoted.",
+          "default": null
+        }
+      ]
+    },
+  ],
   CarrierSelected: [
     {
       "type": "record",
@@ -471,6 +862,141 @@ export const eventSchemas: { readonly [T in keyof EventPayloads]: readonly AvroS
           ],
           "default": null,
           "doc": "When the location expects to dispatch, epoch milliseconds UTC."
+        }
+      ]
+    },
+  ],
+  FulfilmentCancellationRequested: [
+    {
+      "type": "record",
+      "name": "FulfilmentCancellationRequested",
+      "namespace": "dev.switchyard.events",
+      "doc": "Switchyard withdraws an instruction the location has not dispatched yet.",
+      "switchyard.topic": "fulfilment.instructions.{locationId}",
+      "switchyard.key": "{orderId}",
+      "fields": [
+        {
+          "name": "metadata",
+          "type": {
+            "type": "record",
+            "name": "EventMetadata",
+            "doc": "Metadata every event carries.",
+            "fields": [
+              {
+                "name": "eventId",
+                "type": "string",
+                "doc": "Unique id of this event (a UUID); consumers deduplicate on it."
+              },
+              {
+                "name": "occurredAt",
+                "type": {
+                  "type": "long",
+                  "logicalType": "timestamp-millis"
+                },
+                "doc": "When it happened: epoch milliseconds, UTC."
+              },
+              {
+                "name": "correlationId",
+                "type": "string",
+                "doc": "Id shared by every message of one business flow (for order flows, the order id)."
+              },
+              {
+                "name": "causationId",
+                "type": [
+                  "null",
+                  "string"
+                ],
+                "default": null,
+                "doc": "eventId of the message that caused this one; null for the first message of a flow."
+              }
+            ]
+          },
+          "doc": "Event id, time and tracing ids."
+        },
+        {
+          "name": "orderId",
+          "type": "string",
+          "doc": "Switchyard order id."
+        },
+        {
+          "name": "fulfilmentId",
+          "type": "string",
+          "doc": "Instruction withdrawn."
+        },
+        {
+          "name": "locationId",
+          "type": "string",
+          "doc": "Location that received it."
+        },
+        {
+          "name": "reason",
+          "type": "string",
+          "doc": "Why, for the warehouse team."
+        }
+      ]
+    },
+  ],
+  FulfilmentCancelled: [
+    {
+      "type": "record",
+      "name": "FulfilmentCancelled",
+      "namespace": "dev.switchyard.events",
+      "doc": "A location confirms it will not ship an instruction.",
+      "switchyard.topic": "fulfilment.events",
+      "switchyard.key": "{orderId}",
+      "fields": [
+        {
+          "name": "metadata",
+          "type": {
+            "type": "record",
+            "name": "EventMetadata",
+            "doc": "Metadata every event carries.",
+            "fields": [
+              {
+                "name": "eventId",
+                "type": "string",
+                "doc": "Unique id of this event (a UUID); consumers deduplicate on it."
+              },
+              {
+                "name": "occurredAt",
+                "type": {
+                  "type": "long",
+                  "logicalType": "timestamp-millis"
+                },
+                "doc": "When it happened: epoch milliseconds, UTC."
+              },
+              {
+                "name": "correlationId",
+                "type": "string",
+                "doc": "Id shared by every message of one business flow (for order flows, the order id)."
+              },
+              {
+                "name": "causationId",
+                "type": [
+                  "null",
+                  "string"
+                ],
+                "default": null,
+                "doc": "eventId of the message that caused this one; null for the first message of a flow."
+              }
+            ]
+          },
+          "doc": "Event id, time and tracing ids."
+        },
+        {
+          "name": "orderId",
+          "type": "string",
+          "doc": "Switchyard order id."
+        },
+        {
+          "name": "fulfilmentId",
+          "type": "string",
+          "doc": "Instruction cancelled."
+        },
+        {
+          "name": "locationId",
+          "type": "string",
+          "doc": "Location."
         }
       ]
     },
@@ -3783,6 +4309,86 @@ export const eventSchemas: { readonly [T in keyof EventPayloads]: readonly AvroS
           ],
           "default": null,
           "doc": "The location's own document number (receipt, count)."
+        }
+      ]
+    },
+  ],
+  StockLevelChanged: [
+    {
+      "type": "record",
+      "name": "StockLevelChanged",
+      "namespace": "dev.switchyard.events",
+      "doc": "Inventory's view of one SKU at one location changed: what routing may promise (ATP).",
+      "switchyard.topic": "inventory.events",
+      "switchyard.key": "{sku}@{locationId}",
+      "fields": [
+        {
+          "name": "metadata",
+          "type": {
+            "type": "record",
+            "name": "EventMetadata",
+            "doc": "Metadata every event carries.",
+            "fields": [
+              {
+                "name": "eventId",
+                "type": "string",
+                "doc": "Unique id of this event (a UUID); consumers deduplicate on it."
+              },
+              {
+                "name": "occurredAt",
+                "type": {
+                  "type": "long",
+                  "logicalType": "timestamp-millis"
+                },
+                "doc": "When it happened: epoch milliseconds, UTC."
+              },
+              {
+                "name": "correlationId",
+                "type": "string",
+                "doc": "Id shared by every message of one business flow (for order flows, the order id)."
+              },
+              {
+                "name": "causationId",
+                "type": [
+                  "null",
+                  "string"
+                ],
+                "default": null,
+                "doc": "eventId of the message that caused this one; null for the first message of a flow."
+              }
+            ]
+          },
+          "doc": "Event id, time and tracing ids."
+        },
+        {
+          "name": "locationId",
+          "type": "string",
+          "doc": "Fulfilment location."
+        },
+        {
+          "name": "sku",
+          "type": "string",
+          "doc": "Stock keeping unit."
+        },
+        {
+          "name": "onHand",
+          "type": "int",
+          "doc": "Units physically on hand, as the location last reported them minus dispatches since."
+        },
+        {
+          "name": "reserved",
+          "type": "int",
+          "doc": "Units held for orders and not yet dispatched."
+        },
+        {
+          "name": "safetyStock",
+          "type": "int",
+          "doc": "Units kept back from promising."
+        },
+        {
+          "name": "available",
+          "type": "int",
+          "doc": "Available to promise: on hand - reserved - safety stock, never below 0."
         }
       ]
     },

@@ -34,6 +34,18 @@ export type CancellationReason = 'CUSTOMER_REQUEST' | 'FRAUD' | 'PAYMENT_FAILED'
 /** Why no carrier was chosen. */
 export type CarrierFailureReason = 'NO_SERVICE_AVAILABLE' | 'CARRIERS_UNAVAILABLE' | 'DESTINATION_NOT_SERVED' | 'OVERWEIGHT' | 'OTHER';
 
+/** One service offered for one shipment. */
+export interface CarrierQuote {
+  /** Shipment id. */
+  shipmentId: string;
+  /** Carrier and service. */
+  carrier: CarrierService;
+  /** Price for this shipment. */
+  price: Money;
+  /** Estimated delivery date. */
+  estimatedDelivery: IsoDate;
+}
+
 /** The carrier chosen for one shipment. */
 export interface CarrierSelection {
   /** Shipment id. */
@@ -148,6 +160,20 @@ export interface OrderLine {
 /** Why intake refused the order. */
 export type OrderRejectionReason = 'DUPLICATE_ORDER' | 'UNKNOWN_CHANNEL' | 'INVALID_ORDER' | 'UNKNOWN_SKU' | 'UNSERVICEABLE_DESTINATION' | 'OTHER';
 
+/** One shipment to price. */
+export interface ParcelToQuote {
+  /** Shipment id from the plan. */
+  shipmentId: string;
+  /** Location it leaves from. */
+  originLocationId: string;
+  /** ISO 3166-1 alpha-2 country of that location. */
+  originCountryCode: string;
+  /** Total weight in grams (0 when unknown). */
+  weightGrams: number;
+  /** Value of the goods. */
+  declaredValue: Money;
+}
+
 /** One shipment of a plan: what leaves which location. */
 export interface PlannedShipment {
   /** Id of this shipment; becomes the fulfilment id. */
@@ -253,6 +279,44 @@ export interface CancelOrderV1 {
   note: string | null;
 }
 
+/** The carrier service asks one carrier adapter to price shipments. */
+export interface CarrierQuoteRequestedV1 {
+  /** Event id, time and tracing ids. */
+  metadata: EventMetadata;
+  /** Id the reply must echo. */
+  requestId: string;
+  /** Carrier asked, e.g. tablerate. */
+  carrierId: string;
+  /** Switchyard order id. */
+  orderId: string;
+  /** Where the shipments go. */
+  destination: Address;
+  /** Service level the customer chose. */
+  serviceLevel: ServiceLevel;
+  /** Delivery date promised to the customer, if any. */
+  promisedDate: IsoDate | null;
+  /** Shipments to price. */
+  parcels: ParcelToQuote[];
+  /** The carrier service stops waiting at this time. */
+  replyBy: EpochMillis;
+}
+
+/** A carrier adapter's prices for the shipments it was asked about. */
+export interface CarrierQuotedV1 {
+  /** Event id, time and tracing ids. */
+  metadata: EventMetadata;
+  /** Id of the request answered. */
+  requestId: string;
+  /** Carrier answering. */
+  carrierId: string;
+  /** Switchyard order id. */
+  orderId: string;
+  /** Every service the carrier offers per shipment; empty when it offers none. */
+  quotes: CarrierQuote[];
+  /** Why the carrier could not quote at all (down, destination not served); null when it quoted. */
+  unavailable: string | null;
+}
+
 /** A carrier and service was chosen for every shipment. */
 export interface CarrierSelectedV1 {
   /** Event id, time and tracing ids. */
@@ -307,6 +371,32 @@ export interface FulfilmentAcceptedV1 {
   locationId: string;
   /** When the location expects to dispatch, epoch milliseconds UTC. */
   expectedDispatchAt: EpochMillis | null;
+}
+
+/** Switchyard withdraws an instruction the location has not dispatched yet. */
+export interface FulfilmentCancellationRequestedV1 {
+  /** Event id, time and tracing ids. */
+  metadata: EventMetadata;
+  /** Switchyard order id. */
+  orderId: string;
+  /** Instruction withdrawn. */
+  fulfilmentId: string;
+  /** Location that received it. */
+  locationId: string;
+  /** Why, for the warehouse team. */
+  reason: string;
+}
+
+/** A location confirms it will not ship an instruction. */
+export interface FulfilmentCancelledV1 {
+  /** Event id, time and tracing ids. */
+  metadata: EventMetadata;
+  /** Switchyard order id. */
+  orderId: string;
+  /** Instruction cancelled. */
+  fulfilmentId: string;
+  /** Location. */
+  locationId: string;
 }
 
 /** A location is told to pick, pack and ship. */
@@ -671,6 +761,24 @@ export interface StockAdjustedV1 {
   reference: string | null;
 }
 
+/** Inventory's view of one SKU at one location changed: what routing may promise (ATP). */
+export interface StockLevelChangedV1 {
+  /** Event id, time and tracing ids. */
+  metadata: EventMetadata;
+  /** Fulfilment location. */
+  locationId: string;
+  /** Stock keeping unit. */
+  sku: string;
+  /** Units physically on hand, as the location last reported them minus dispatches since. */
+  onHand: number;
+  /** Units held for orders and not yet dispatched. */
+  reserved: number;
+  /** Units kept back from promising. */
+  safetyStock: number;
+  /** Available to promise: on hand - reserved - safety stock, never below 0. */
+  available: number;
+}
+
 /** Inventory held nothing: some item was short. */
 export interface StockReservationFailedV1 {
   /** Event id, time and tracing ids. */
@@ -700,10 +808,14 @@ export interface StockReservedV1 {
 /** The latest payload of every event: what `encode` writes and `decode` resolves to. */
 export interface EventPayloads {
   CancelOrder: CancelOrderV1;
+  CarrierQuoteRequested: CarrierQuoteRequestedV1;
+  CarrierQuoted: CarrierQuotedV1;
   CarrierSelected: CarrierSelectedV1;
   CarrierSelectionFailed: CarrierSelectionFailedV1;
   CustomerNotified: CustomerNotifiedV1;
   FulfilmentAccepted: FulfilmentAcceptedV1;
+  FulfilmentCancellationRequested: FulfilmentCancellationRequestedV1;
+  FulfilmentCancelled: FulfilmentCancelledV1;
   FulfilmentInstructed: FulfilmentInstructedV1;
   FulfilmentRejected: FulfilmentRejectedV1;
   OrderAccepted: OrderAcceptedV1;
@@ -723,6 +835,7 @@ export interface EventPayloads {
   SelectCarrier: SelectCarrierV1;
   ShipmentDispatched: ShipmentDispatchedV1;
   StockAdjusted: StockAdjustedV1;
+  StockLevelChanged: StockLevelChangedV1;
   StockReservationFailed: StockReservationFailedV1;
   StockReserved: StockReservedV1;
 }
@@ -730,10 +843,14 @@ export interface EventPayloads {
 /** Every published payload version of every event. */
 export interface EventPayloadVersions {
   CancelOrder: { 1: CancelOrderV1 };
+  CarrierQuoteRequested: { 1: CarrierQuoteRequestedV1 };
+  CarrierQuoted: { 1: CarrierQuotedV1 };
   CarrierSelected: { 1: CarrierSelectedV1 };
   CarrierSelectionFailed: { 1: CarrierSelectionFailedV1 };
   CustomerNotified: { 1: CustomerNotifiedV1 };
   FulfilmentAccepted: { 1: FulfilmentAcceptedV1 };
+  FulfilmentCancellationRequested: { 1: FulfilmentCancellationRequestedV1 };
+  FulfilmentCancelled: { 1: FulfilmentCancelledV1 };
   FulfilmentInstructed: { 1: FulfilmentInstructedV1 };
   FulfilmentRejected: { 1: FulfilmentRejectedV1 };
   OrderAccepted: { 1: OrderAcceptedV1 };
@@ -753,6 +870,7 @@ export interface EventPayloadVersions {
   SelectCarrier: { 1: SelectCarrierV1 };
   ShipmentDispatched: { 1: ShipmentDispatchedV1 };
   StockAdjusted: { 1: StockAdjustedV1 };
+  StockLevelChanged: { 1: StockLevelChangedV1 };
   StockReservationFailed: { 1: StockReservationFailedV1 };
   StockReserved: { 1: StockReservedV1 };
 }

@@ -111,4 +111,22 @@ export const exampleEvents: { readonly [T in EventType]: EventPayload<T> } = {
     metadata: metadata('evt-0026'), orderId, notificationId: 'ntf-77', template: 'order-dispatched', medium: 'EMAIL',
     triggeredBy: 'ShipmentDispatched', contactReference: 'crm:contact/118',
   },
+  StockLevelChanged: {
+    metadata: { eventId: 'evt-0027', occurredAt: at, correlationId: 'count-2026-11-27', causationId: 'evt-0012' },
+    locationId: 'dc-berlin', sku: 'SKU-KETTLE', onHand: 40, reserved: 3, safetyStock: 2, available: 35,
+  },
+  CarrierQuoteRequested: {
+    metadata: metadata('evt-0028'), requestId: 'rq-31', carrierId: 'tablerate', orderId, destination, serviceLevel: 'EXPRESS', promisedDate: '2026-12-01',
+    parcels: [{ shipmentId: 'shp-1', originLocationId: 'dc-berlin', originCountryCode: 'DE', weightGrams: 1450, declaredValue: eur('39.9900') }],
+    replyBy: at + 5_000,
+  },
+  CarrierQuoted: {
+    metadata: metadata('evt-0029'), requestId: 'rq-31', carrierId: 'tablerate', orderId,
+    quotes: [{ shipmentId: 'shp-1', carrier: { carrierId: 'tablerate', serviceCode: 'EXPRESS' }, price: eur('7.2000'), estimatedDelivery: '2026-11-30' }],
+    unavailable: null,
+  },
+  FulfilmentCancellationRequested: {
+    metadata: metadata('evt-0030'), orderId, fulfilmentId: 'shp-1', locationId: 'dc-berlin', reason: 'order cancelled by the customer',
+  },
+  FulfilmentCancelled: { metadata: metadata('evt-0031'), orderId, fulfilmentId: 'shp-1', locationId: 'dc-berlin' },
 };
