@@ -187,6 +187,7 @@ async function pipeline(transport: Transport, db: MessagingTestDatabase, codec: 
           }),
         );
         events = EVENTS;
+        progress(`pipeline throughput: ${EVENTS} events committed to the outbox in ${((Date.now() - start) / 1000).toFixed(1)} s`);
       } else {
         // One transaction per event, as one state change of one order each.
         events = await paced(RATE, SECONDS, async (count, index) => {

@@ -80,6 +80,37 @@ describe('EventConsumer and Outbox (real Kafka and PostgreSQL)', () => {
     expect(successor.stats.duplicate).toBe(0);
   });
 
+  it('applies a run of messages in one transaction, rolling back only the one whose handler failed', async () => {
+    const name = await topic();
+    const groupId = uniqueName('runs');
+    const txids = new Map<number, string[]>();
+    await db.dataSource.transaction((em) => outbox.add(em, [0, 1, 2, 3, 4, 5].map((seq) => stockAdjusted(name, 'SKU-RUN', seq))));
+    const consumer = consumerOf(groupId, name, {
+      StockAdjusted: async (event, context) => {
+        const seq = event.payload.onHandAfter;
+        const [{ txid }] = await context.entityManager.query('SELECT txid_current()::text AS txid');
+        txids.set(seq, [...(txids.get(seq) ?? []), txid]);
+        await recordEffect(event, context, db.schema);
+        if (context.message.attempt > 1) return;
+        // A real database error inside the handler: it aborts the transaction up to the message's savepoint.
+        if (seq === 2) await context.entityManager.query(`INSERT INTO "${db.schema}".messaging_inbox SELECT * FROM "${db.schema}".messaging_inbox LIMIT 1`);
+        // A handler that swallows a database error must not pass for a success (COMMIT would silently roll back).
+        if (seq === 4) await context.entityManager.query('SELECT 1/0').catch(() => undefined);
+      },
+    }, { retry: { maxAttempts: 3, initialBackoffMs: 10, maxBackoffMs: 20 } });
+    await consumer.start();
+
+    await eventually(() => expect(consumer.stats.applied).toBe(6));
+
+    expect((await db.effects(groupId)).map((e) => e.seq)).toEqual([0, 1, 2, 3, 4, 5]);
+    expect([2, 4].map((seq) => txids.get(seq)?.length)).toEqual([2, 2]);
+    // 0 and 1 shared the first transaction; 2 failed in it and committed alone on its second attempt.
+    expect(txids.get(1)?.[0]).toBe(txids.get(0)?.[0]);
+    expect(txids.get(2)?.[0]).toBe(txids.get(0)?.[0]);
+    expect(txids.get(2)?.[1]).not.toBe(txids.get(0)?.[0]);
+    expect(consumer.stats['dead-lettered']).toBe(0);
+  });
+
   it('dead-letters an event type the group has no handler for, unless told to ignore it', async () => {
     const name = await topic();
     const strict = uniqueName('strict');

@@ -1,4 +1,4 @@
-import { SpanKind, trace } from '@opentelemetry/api';
+import { Span, SpanKind, trace } from '@opentelemetry/api';
 import { DecodedEvent, EventCodec, EventType, MalformedMessageError } from '@switchyard/contracts';
 import { DataSource, EntityManager } from 'typeorm';
 import { FatalError, isDatabaseUnavailable, MessagingConfigurationError } from '../errors';
@@ -70,10 +70,19 @@ export interface EventConsumerOptions {
   /** When set, start() creates the topics and their `.dlq` topics that do not exist yet. */
   readonly createTopics?: TopicSettings;
   readonly partitionsConsumedConcurrently?: number;
+  /** Most messages of one partition applied in one transaction (a savepoint each); 1 = a transaction per message. Default 50. */
+  readonly transactionBatchSize?: number;
   readonly logger?: MessagingLogger;
 }
 
 type Outcome = 'applied' | 'duplicate' | 'ignored' | 'dead-lettered' | 'interrupted';
+type AppliedOutcome = 'applied' | 'duplicate';
+
+type Prepared =
+  | { readonly kind: 'apply'; readonly message: ConsumedMessage; readonly event: DecodedEvent; readonly messageId: string; readonly handler: EventHandler }
+  | { readonly kind: 'dead-letter'; readonly message: ConsumedMessage; readonly reason: DeadLetterReason; readonly error: Error }
+  | { readonly kind: 'ignore'; readonly message: ConsumedMessage; readonly messageId: string; readonly eventType: string };
+type Applicable = Extract<Prepared, { kind: 'apply' }>;
 
 /**
  * Consumes topics as a consumer group and applies each message exactly once in effect: inbox record, handler
@@ -86,6 +95,7 @@ export class EventConsumer {
   private readonly outbox: Outbox;
   private readonly retry: RetryPolicy;
   private readonly logger: MessagingLogger;
+  private readonly transactionBatchSize: number;
   private consumer: TransportConsumer | undefined;
   private producer: TransportProducer | undefined;
   private readonly counts = { applied: 0, duplicate: 0, ignored: 0, 'dead-lettered': 0, interrupted: 0 };
@@ -98,6 +108,10 @@ export class EventConsumer {
     this.outbox = new Outbox({ schema: options.schema, codec: this.codec });
     this.retry = retryPolicy(options.retry);
     this.logger = options.logger ?? silentLogger;
+    this.transactionBatchSize = options.transactionBatchSize ?? 50;
+    if (!Number.isInteger(this.transactionBatchSize) || this.transactionBatchSize < 1) {
+      throw new MessagingConfigurationError(`transactionBatchSize must be a positive integer; got ${options.transactionBatchSize}.`);
+    }
   }
 
   /** Messages by outcome since start, for tests and health checks. */
@@ -138,14 +152,36 @@ export class EventConsumer {
     this.logger.info('consumer stopped', { groupId: this.options.groupId, ...this.counts });
   }
 
+  /**
+   * Runs of consecutive applicable messages share one transaction, with a savepoint each, so a busy partition
+   * pays for one commit per run rather than one per message. A handler failing inside a run rolls back to its
+   * savepoint only: the messages before it commit, and it goes on alone under the retry policy (that failure
+   * counting as its first attempt). Offsets are committed after the transactions, at the end of the batch.
+   */
   private async consumeBatch(batch: ConsumedBatch): Promise<void> {
+    const prepared: Prepared[] = [];
+    const at = (index: number): Prepared => (prepared[index] ??= this.prepare(batch.messages[index]));
     try {
-      for (const message of batch.messages) {
-        if (!batch.isRunning() || batch.isStale()) break;
-        const outcome = await this.consumeMessage(message, batch);
-        this.counts[outcome]++;
-        if (outcome === 'interrupted') break;
-        batch.markProcessed(message);
+      let index = 0;
+      while (index < batch.messages.length && batch.isRunning() && !batch.isStale()) {
+        const run: Applicable[] = [];
+        for (let i = index; i < batch.messages.length && run.length < this.transactionBatchSize; i++) {
+          const next = at(i);
+          if (next.kind !== 'apply') break;
+          run.push(next);
+        }
+        let alone: Prepared = at(index);
+        let firstFailure: HandlerFailure | undefined;
+        if (run.length > 1) {
+          const result = await this.applyRun(run, batch);
+          result.committed.forEach((outcome, i) => this.finish(run[i].message, outcome, batch));
+          index += result.committed.length;
+          if (result.failure === undefined) continue;
+          alone = run[result.committed.length];
+          firstFailure = result.failure === 'transaction' ? undefined : result.failure;
+        }
+        if (!this.finish(alone.message, await this.process(alone, batch, firstFailure), batch)) break;
+        index++;
         await batch.heartbeat();
       }
     } finally {
@@ -154,10 +190,18 @@ export class EventConsumer {
     }
   }
 
-  private async consumeMessage(message: ConsumedMessage, batch: ConsumedBatch): Promise<Outcome> {
-    const where = this.where(message);
+  /** Counts the outcome and marks the message done; false when it was interrupted (left for redelivery). */
+  private finish(message: ConsumedMessage, outcome: Outcome, batch: ConsumedBatch): boolean {
+    this.counts[outcome]++;
+    if (outcome === 'interrupted') return false;
+    batch.markProcessed(message);
+    return true;
+  }
+
+  /** Decodes a message and finds its handler, or says why it goes to the DLQ or is skipped. */
+  private prepare(message: ConsumedMessage): Prepared {
     if (message.value === null) {
-      return this.deadLetter(message, 'malformed:no-value', new Error(`${describe(message)} has no value (a tombstone); Switchyard topics carry events only.`), 0, batch);
+      return { kind: 'dead-letter', message, reason: 'malformed:no-value', error: new Error(`${describe(message)} has no value (a tombstone); Switchyard topics carry events only.`) };
     }
     let event: DecodedEvent;
     try {
@@ -166,22 +210,165 @@ export class EventConsumer {
       const reason = error instanceof MalformedMessageError ? error.reason : 'invalid-body';
       const fingerprint = error instanceof MalformedMessageError ? error.fingerprint : undefined;
       const described = new MalformedMessageError(reason, `${describe(message)} cannot be decoded: ${(error as Error).message}`, fingerprint);
-      return this.deadLetter(message, `malformed:${reason}`, described, 0, batch);
+      return { kind: 'dead-letter', message, reason: `malformed:${reason}`, error: described };
     }
     const messageId = message.headers[Headers.messageId] ?? event.payload.metadata.eventId ?? `${message.topic}/${message.partition}/${message.offset}`;
     const handler = this.options.handlers[event.type] as EventHandler | undefined;
-    if (!handler) {
-      if (this.options.unhandledEvents === 'ignore') {
-        this.logger.debug('no handler for this event type; skipped', { ...where, messageId, eventType: event.type });
+    if (handler) return { kind: 'apply', message, event, messageId, handler };
+    if (this.options.unhandledEvents === 'ignore') return { kind: 'ignore', message, messageId, eventType: event.type };
+    const handled = Object.keys(this.options.handlers).join(', ') || 'none';
+    const error = new FatalError(
+      `${describe(message)} (message ${messageId}) is a ${event.type}, which consumer group ${this.options.groupId} has no handler for (it handles: ${handled}). Add a handler, or set unhandledEvents: 'ignore' for a shared topic.`,
+    );
+    return { kind: 'dead-letter', message, reason: 'no-handler', error };
+  }
+
+  /** One message on its own: dead-letter it, skip it, or apply it under the retry policy. */
+  private async process(item: Prepared, batch: ConsumedBatch, firstFailure?: HandlerFailure): Promise<Outcome> {
+    switch (item.kind) {
+      case 'dead-letter':
+        return this.deadLetter(item.message, item.reason, item.error, 0, batch);
+      case 'ignore':
+        this.logger.debug('no handler for this event type; skipped', { ...this.where(item.message), messageId: item.messageId, eventType: item.eventType });
         return 'ignored';
-      }
-      const handled = Object.keys(this.options.handlers).join(', ') || 'none';
-      const error = new FatalError(
-        `${describe(message)} (message ${messageId}) is a ${event.type}, which consumer group ${this.options.groupId} has no handler for (it handles: ${handled}). Add a handler, or set unhandledEvents: 'ignore' for a shared topic.`,
-      );
-      return this.deadLetter(message, 'no-handler', error, 0, batch);
+      case 'apply':
+        return inSpan(this.processSpan(item), () => this.applyWithRetries(item, batch, firstFailure));
     }
-    const span = messagingTracer().startSpan(
+  }
+
+  /**
+   * Applies a run in one transaction. Stops at the first handler failure (rolled back to its savepoint; the ones
+   * before it commit) or when the consumer is stopping. If the transaction itself fails, nothing is committed.
+   */
+  private async applyRun(run: readonly Applicable[], batch: ConsumedBatch): Promise<{ committed: AppliedOutcome[]; failure?: HandlerFailure | 'transaction' }> {
+    const outcomes: AppliedOutcome[] = [];
+    let failure: HandlerFailure | undefined;
+    try {
+      await this.options.dataSource.transaction(async (entityManager) => {
+        for (const item of run) {
+          if (outcomes.length > 0 && (!batch.isRunning() || batch.isStale())) return;
+          await entityManager.query('SAVEPOINT switchyard_message');
+          try {
+            const outcome = await inSpan(this.processSpan(item), () => this.applyIn(entityManager, item, 1, false));
+            // Fails (25P02) if the handler swallowed an error that aborted the transaction: the same check as alone.
+            await entityManager.query('RELEASE SAVEPOINT switchyard_message').catch((error: unknown) => {
+              throw (error as { driverError?: { code?: string } }).driverError?.code === '25P02' ? this.swallowed(item, error) : error;
+            });
+            outcomes.push(outcome);
+          } catch (error) {
+            if (!(error instanceof HandlerFailure)) throw error;
+            await entityManager.query('ROLLBACK TO SAVEPOINT switchyard_message');
+            failure = error;
+            return;
+          }
+        }
+      });
+    } catch (error) {
+      this.logger.warn('a shared transaction failed; applying its messages one by one', { ...this.where(run[0].message), count: run.length, error: (error as Error).message });
+      return { committed: [], failure: 'transaction' };
+    }
+    return { committed: outcomes, failure };
+  }
+
+  private async applyWithRetries(item: Applicable, batch: ConsumedBatch, firstFailure?: HandlerFailure): Promise<Outcome> {
+    const { message, messageId, event } = item;
+    const fields: LogFields = { ...this.where(message), messageId, eventType: event.type };
+    let attempt = 1;
+    let infrastructureFailures = 0;
+    let caught: unknown = firstFailure;
+    for (;;) {
+      if (caught === undefined) {
+        try {
+          const current = attempt;
+          return await this.options.dataSource.transaction((entityManager) => this.applyIn(entityManager, item, current, true));
+        } catch (error) {
+          caught = error;
+        }
+      }
+      const byHandler = caught instanceof HandlerFailure;
+      const error = caught instanceof HandlerFailure ? caught.cause : caught;
+      caught = undefined;
+      const text = error instanceof Error ? error.message : String(error);
+      trace.getActiveSpan()?.addEvent('attempt failed', { attempt, 'error.type': error instanceof Error ? error.name : typeof error, 'error.message': text });
+      if (error instanceof FatalError) {
+        this.logger.error('handler failed with a FatalError; dead-lettering', { ...fields, attempt, error: text });
+        return this.deadLetter(message, 'fatal-error', error, attempt, batch);
+      }
+      let delay: number;
+      if (!byHandler || isDatabaseUnavailable(error)) {
+        // Beginning, recording or committing failed, or the database went away under the handler: the message is
+        // not at fault, so it keeps its attempts and its partition waits for the database.
+        infrastructureFailures++;
+        delay = backoffDelay(infrastructureFailures, this.retry.initialBackoffMs, this.retry.maxBackoffMs);
+        this.logger.warn(`applying a message failed outside the handler's control; retrying in ${delay} ms`, { ...fields, error: text });
+      } else if (attempt >= this.retry.maxAttempts) {
+        this.logger.error('handler failed on every attempt; dead-lettering', { ...fields, attempt, error: text });
+        return this.deadLetter(message, 'retries-exhausted', error, attempt, batch);
+      } else {
+        delay = backoffDelay(attempt, this.retry.initialBackoffMs, this.retry.maxBackoffMs);
+        this.logger.warn(`handler failed; retrying in ${delay} ms`, { ...fields, attempt, error: text });
+        attempt++;
+      }
+      if (!(await this.pause(delay, batch))) return 'interrupted';
+    }
+  }
+
+  /** Inbox record, then the handler, in the caller's transaction. Handler errors come out as HandlerFailure. */
+  private async applyIn(entityManager: EntityManager, item: Applicable, attempt: number, verifyTransaction: boolean): Promise<AppliedOutcome> {
+    const { message, event, messageId, handler } = item;
+    const fresh = await this.inbox.record(entityManager, {
+      groupId: this.options.groupId,
+      messageId,
+      eventType: event.type,
+      topic: message.topic,
+      partition: message.partition,
+      offset: message.offset,
+    });
+    if (!fresh) {
+      this.logger.info('duplicate message skipped (already in the inbox)', { ...this.where(message), messageId, eventType: event.type });
+      return 'duplicate';
+    }
+    const context: MessageContext = {
+      entityManager,
+      outbox: { add: (events) => this.outbox.add(entityManager, events) },
+      message: {
+        messageId,
+        eventType: event.type,
+        topic: message.topic,
+        partition: message.partition,
+        offset: message.offset,
+        key: message.key,
+        headers: message.headers,
+        timestamp: Number(message.timestamp),
+        groupId: this.options.groupId,
+        attempt,
+        traceId: traceIdOf(message.headers),
+      },
+    };
+    try {
+      await handler(event as never, context);
+    } catch (error) {
+      throw new HandlerFailure(error);
+    }
+    // PostgreSQL answers COMMIT of an aborted transaction with a silent ROLLBACK: catch a handler that swallowed a database error.
+    if (!verifyTransaction) return 'applied';
+    await entityManager.query('SELECT 1').catch((error: unknown) => {
+      throw this.swallowed(item, error);
+    });
+    return 'applied';
+  }
+
+  private swallowed({ event }: Applicable, error: unknown): HandlerFailure {
+    return new HandlerFailure(
+      new Error(
+        `The ${event.type} handler of consumer group ${this.options.groupId} caught a database error and carried on, but PostgreSQL had aborted its transaction (${(error as Error).message}). Let database errors propagate.`,
+      ),
+    );
+  }
+
+  /** The handler's span: a child of the span that published the message (trace context from its headers). */
+  private processSpan({ message, messageId, event }: Applicable): Span {
+    return messagingTracer().startSpan(
       `${message.topic} process`,
       {
         kind: SpanKind.CONSUMER,
@@ -198,83 +385,6 @@ export class EventConsumer {
       },
       extractTraceContext(message.headers),
     );
-    return inSpan(span, () => this.applyWithRetries(message, event, messageId, handler, batch));
-  }
-
-  private async applyWithRetries(message: ConsumedMessage, event: DecodedEvent, messageId: string, handler: EventHandler, batch: ConsumedBatch): Promise<Outcome> {
-    const fields: LogFields = { ...this.where(message), messageId, eventType: event.type };
-    let attempt = 1;
-    let infrastructureFailures = 0;
-    for (;;) {
-      try {
-        const applied = await this.apply(message, event, messageId, handler, attempt);
-        if (!applied) this.logger.info('duplicate message skipped (already in the inbox)', fields);
-        return applied ? 'applied' : 'duplicate';
-      } catch (caught) {
-        const byHandler = caught instanceof HandlerFailure;
-        const error = byHandler ? caught.cause : caught;
-        const text = error instanceof Error ? error.message : String(error);
-        trace.getActiveSpan()?.addEvent('attempt failed', { attempt, 'error.type': error instanceof Error ? error.name : typeof error, 'error.message': text });
-        if (error instanceof FatalError) {
-          this.logger.error('handler failed with a FatalError; dead-lettering', { ...fields, attempt, error: text });
-          return this.deadLetter(message, 'fatal-error', error, attempt, batch);
-        }
-        let delay: number;
-        if (!byHandler || isDatabaseUnavailable(error)) {
-          // Beginning, recording or committing failed, or the database went away under the handler: the message is
-          // not at fault, so it keeps its attempts and its partition waits for the database.
-          infrastructureFailures++;
-          delay = backoffDelay(infrastructureFailures, this.retry.initialBackoffMs, this.retry.maxBackoffMs);
-          this.logger.warn(`applying a message failed outside the handler's control; retrying in ${delay} ms`, { ...fields, error: text });
-        } else if (attempt >= this.retry.maxAttempts) {
-          this.logger.error('handler failed on every attempt; dead-lettering', { ...fields, attempt, error: text });
-          return this.deadLetter(message, 'retries-exhausted', error, attempt, batch);
-        } else {
-          delay = backoffDelay(attempt, this.retry.initialBackoffMs, this.retry.maxBackoffMs);
-          this.logger.warn(`handler failed; retrying in ${delay} ms`, { ...fields, attempt, error: text });
-          attempt++;
-        }
-        if (!(await this.pause(delay, batch))) return 'interrupted';
-      }
-    }
-  }
-
-  /** One transaction: inbox record, handler, its outgoing events. False when the inbox already had the message. */
-  private async apply(message: ConsumedMessage, event: DecodedEvent, messageId: string, handler: EventHandler, attempt: number): Promise<boolean> {
-    return this.options.dataSource.transaction(async (entityManager) => {
-      const fresh = await this.inbox.record(entityManager, {
-        groupId: this.options.groupId,
-        messageId,
-        eventType: event.type,
-        topic: message.topic,
-        partition: message.partition,
-        offset: message.offset,
-      });
-      if (!fresh) return false;
-      const context: MessageContext = {
-        entityManager,
-        outbox: { add: (events) => this.outbox.add(entityManager, events) },
-        message: {
-          messageId,
-          eventType: event.type,
-          topic: message.topic,
-          partition: message.partition,
-          offset: message.offset,
-          key: message.key,
-          headers: message.headers,
-          timestamp: Number(message.timestamp),
-          groupId: this.options.groupId,
-          attempt,
-          traceId: traceIdOf(message.headers),
-        },
-      };
-      try {
-        await handler(event as never, context);
-      } catch (error) {
-        throw new HandlerFailure(error);
-      }
-      return true;
-    });
   }
 
   /**
