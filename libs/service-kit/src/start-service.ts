@@ -52,6 +52,8 @@ export interface ServiceDefinition<S extends SettingsSchema = SettingsSchema> {
   readonly entities?: DataSourceOptions['entities'];
   /** Settings of its own, validated with the common ones and injectable as SERVICE_SETTINGS. */
   readonly settings?: S;
+  /** An event type on a consumed topic that no handler takes: dead-letter it (default), or skip it (a shared topic, e.g. its own events). */
+  readonly unhandledEvents?: 'dead-letter' | 'ignore';
 }
 
 /** Injection tokens for what the kit provides to a service's module (besides DataSource, Outbox and ServiceLogger by class). */
@@ -245,6 +247,7 @@ export async function startService<S extends SettingsSchema>(definition: Service
         topics: definition.consumes,
         publishes: definition.publishes,
         topicSettings: { partitions: config.TOPIC_PARTITIONS, replicationFactor: config.TOPIC_REPLICATION_FACTOR },
+        unhandledEvents: definition.unhandledEvents,
         logger,
       }),
     });
