@@ -120,10 +120,10 @@ const atpMatrix = (locations: readonly Location[], demands: readonly Demand[], a
     const bySku = atp.get(demands[d].sku);
     if (!bySku) continue;
     if (bySku.size < locations.length) {
-      for (const [locationId, units] of bySku) {
+      bySku.forEach((units, locationId) => {
         const i = index.get(locationId);
         if (i !== undefined && locations[i].id === locationId && units > 0) matrix[i * width + d] = units;
-      }
+      });
     } else {
       for (let i = 0; i < locations.length; i++) matrix[i * width + d] = Math.max(0, bySku.get(locations[i].id) ?? 0);
     }
