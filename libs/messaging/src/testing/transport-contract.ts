@@ -1,6 +1,6 @@
 import { EventCodec, EventOf } from '@switchyard/contracts';
 import { EventConsumer, EventConsumerOptions, EventHandlers } from '../consumer/event-consumer';
-import { FatalError } from '../errors';
+import { FatalError, RetriableError } from '../errors';
 import { DeadLetterHeaders, Headers } from '../headers';
 import { deadLetterTopic } from '../names';
 import { Outbox } from '../outbox/outbox';
@@ -230,7 +230,7 @@ export function describeTransportContract(name: string, makeTransportFactory: ()
           await recordEffect(event, context, db.schema); // rolled back with the transaction when the handler fails
           if (seq === 1) throw new FatalError(`location dc-contract does not stock ${event.payload.sku}`);
           if (seq === 2) throw new Error('downstream keeps timing out');
-          if (seq === 3 && context.message.attempt < 3) throw new Error('transient');
+          if (seq === 3 && context.message.attempt < 3) throw new RetriableError('warehouse system busy');
         },
       };
       await publish(topic, [0, 1, 2, 3, 4].map((seq) => ({ sku: 'SKU-POISON', seq })));
