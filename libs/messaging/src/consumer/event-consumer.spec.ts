@@ -1,6 +1,6 @@
 import { EventCodec } from '@switchyard/contracts';
 import { parseBrokers } from '@switchyard/infra';
-import { DeadLetterHeaders } from '../headers';
+import { DeadLetterHeaders, Headers } from '../headers';
 import { messagingMigration } from '../migrations';
 import { deadLetterTopic } from '../names';
 import { Outbox } from '../outbox/outbox';
@@ -12,7 +12,7 @@ import { createKafkaTransport } from '../transport/kafka-transport';
 import { EventConsumer, EventConsumerOptions, EventHandlers } from './event-consumer';
 
 // What the contract suite does not cover: graceful shutdown, unhandled event types, and misuse that must fail loudly.
-describe('EventConsumer and Outbox (real Kafka and PostgreSQL)', () => {
+describe('EventConsumer, Outbox and OutboxRelay (real Kafka and PostgreSQL)', () => {
   const transport = createKafkaTransport({ brokers: parseBrokers(process.env['KAFKA_BROKERS'] ?? ''), clientId: 'messaging-consumer-spec', maxWaitTimeMs: 200 });
   const codec = new EventCodec();
   let db: MessagingTestDatabase;
@@ -111,6 +111,50 @@ describe('EventConsumer and Outbox (real Kafka and PostgreSQL)', () => {
     expect(consumer.stats['dead-lettered']).toBe(0);
   });
 
+  it('keeps a message whose database connection died under the handler: retried without using up its attempts', async () => {
+    const name = await topic();
+    const groupId = uniqueName('db-loss');
+    let killed = false;
+    const succeededOnAttempt: number[] = [];
+    const consumer = consumerOf(groupId, name, {
+      StockAdjusted: async (event, context) => {
+        if (!killed) {
+          killed = true;
+          // The server ends this very session, as a database restart or failover would.
+          await context.entityManager.query('SELECT pg_terminate_backend(pg_backend_pid())');
+        }
+        await recordEffect(event, context, db.schema);
+        succeededOnAttempt.push(context.message.attempt);
+      },
+      // One transaction per message: the failure reaches the retry policy as the handler's own error (SQLSTATE 57P01).
+    }, { retry: { maxAttempts: 1, initialBackoffMs: 10, maxBackoffMs: 50 }, transactionBatchSize: 1 });
+    await consumer.start();
+    await db.dataSource.transaction((em) => outbox.add(em, [0, 1].map((seq) => stockAdjusted(name, 'SKU-FAILOVER', seq))));
+
+    await eventually(() => expect(consumer.stats.applied).toBe(2));
+
+    expect(killed).toBe(true);
+    expect(succeededOnAttempt).toEqual([1, 1]);
+    expect(consumer.stats['dead-lettered']).toBe(0);
+    expect((await db.effects(groupId)).map((e) => e.seq)).toEqual([0, 1]);
+  });
+
+  it('keeps relaying after its database session is killed: it reconnects, takes the lock again, publishes', async () => {
+    const name = await topic();
+    const groupId = uniqueName('relay-loss');
+    const consumer = consumerOf(groupId, name, { StockAdjusted: (event, context) => recordEffect(event, context, db.schema) });
+    await consumer.start();
+    const [{ killed }] = await db.dataSource.query(
+      `SELECT count(pg_terminate_backend(pid))::int AS killed FROM pg_stat_activity WHERE application_name = 'switchyard-outbox-relay' AND datname = current_database()`,
+    );
+    expect(killed).toBe(1);
+
+    await db.dataSource.transaction((em) => outbox.add(em, [0, 1, 2].map((seq) => stockAdjusted(name, 'SKU-RECONNECT', seq))));
+
+    await eventually(async () => expect((await db.effects(groupId)).map((e) => e.seq)).toEqual([0, 1, 2]));
+    await eventually(async () => expect(await db.outboxCount()).toBe(0));
+  });
+
   it('dead-letters an event type the group has no handler for, unless told to ignore it', async () => {
     const name = await topic();
     const strict = uniqueName('strict');
@@ -127,6 +171,18 @@ describe('EventConsumer and Outbox (real Kafka and PostgreSQL)', () => {
     expect(dead.headers[DeadLetterHeaders.reason]).toBe('no-handler');
     expect(dead.headers[DeadLetterHeaders.error]).toContain(`is a StockAdjusted, which consumer group ${strict} has no handler for`);
     expect(lenientConsumer.stats['dead-lettered']).toBe(0);
+  });
+
+  it('adds thousands of events in one transaction (past the parameter limit of one statement), all published in order', async () => {
+    const name = await topic();
+    const events = Array.from({ length: 2_500 }, (_, seq) => stockAdjusted(name, 'SKU-BULK', seq));
+
+    const ids = await db.dataSource.transaction((em) => outbox.add(em, events));
+
+    expect(new Set(ids).size).toBe(2_500);
+    await eventually(async () => expect(await db.outboxCount()).toBe(0));
+    const onTopic = await readTopic(transport, name, 2_500);
+    expect(onTopic.map((m) => m.headers[Headers.messageId])).toEqual(ids);
   });
 
   it('refuses outbox writes outside a transaction, invalid payloads and bad topic names, naming the problem', async () => {

@@ -8,6 +8,8 @@ import { OUTBOX_TABLE } from '../migrations';
 import { assertTopicName, outboxChannel, quotedSchema } from '../names';
 import { injectTraceContext, messagingTracer } from '../tracing/trace-context';
 
+const ROWS_PER_INSERT = 1_000;
+
 /** One event to publish: where, under which key (the aggregate: orderId, sku@location, ...), and what. */
 export interface OutgoingEvent<E extends AnyEvent = AnyEvent> {
   readonly topic: string;
@@ -50,6 +52,17 @@ export class Outbox {
       );
     }
     if (events.length === 0) return [];
+    const ids: string[] = [];
+    // PostgreSQL binds at most 65,535 parameters per statement: six per row.
+    for (let start = 0; start < events.length; start += ROWS_PER_INSERT) {
+      ids.push(...(await this.insert(entityManager, events.slice(start, start + ROWS_PER_INSERT))));
+    }
+    // Delivered at commit only; wakes the relay at once instead of at its next poll.
+    await entityManager.query('SELECT pg_notify($1, $2)', [this.channel, '']);
+    return ids;
+  }
+
+  private async insert(entityManager: EntityManager, events: readonly OutgoingEvent[]): Promise<string[]> {
     const parameters: unknown[] = [];
     const rows: string[] = [];
     const ids: string[] = [];
@@ -86,8 +99,6 @@ export class Outbox {
       `INSERT INTO ${this.table} (message_id, topic, message_key, event_type, payload, headers) VALUES ${rows.join(', ')}`,
       parameters,
     );
-    // Delivered at commit only; wakes the relay at once instead of at its next poll.
-    await entityManager.query('SELECT pg_notify($1, $2)', [this.channel, '']);
     return ids;
   }
 }
