@@ -1,0 +1,4 @@
+import { runServiceMain } from '@switchyard/service-kit';
+import { inventoryService } from './inventory.definition';
+
+runServiceMain(inventoryService);
