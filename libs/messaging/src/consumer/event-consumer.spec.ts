@@ -1,6 +1,8 @@
 import { EventCodec } from '@switchyard/contracts';
 import { parseBrokers } from '@switchyard/infra';
+import { FatalError } from '../errors';
 import { DeadLetterHeaders, Headers } from '../headers';
+import { JsonLogger } from '../logger';
 import { messagingMigration } from '../migrations';
 import { deadLetterTopic } from '../names';
 import { Outbox } from '../outbox/outbox';
@@ -171,6 +173,39 @@ describe('EventConsumer, Outbox and OutboxRelay (real Kafka and PostgreSQL)', ()
     expect(dead.headers[DeadLetterHeaders.reason]).toBe('no-handler');
     expect(dead.headers[DeadLetterHeaders.error]).toContain(`is a StockAdjusted, which consumer group ${strict} has no handler for`);
     expect(lenientConsumer.stats['dead-lettered']).toBe(0);
+  });
+
+  it('logs JSON lines that say where a message is (topic, partition, offset, message id, trace id), never its payload', async () => {
+    const name = await topic();
+    const groupId = uniqueName('logged');
+    const lines: string[] = [];
+    const logger = new JsonLogger({ level: 'debug', service: 'inventory', write: (line) => lines.push(line) });
+    const consumer = consumerOf(groupId, name, {
+      StockAdjusted: () => {
+        throw new FatalError('cycle count rejected by policy');
+      },
+    }, { logger });
+    await consumer.start();
+    // As another service would send it: its trace context in the headers.
+    const messageId = 'msg-logged-1';
+    const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+    const producer = transport.producer();
+    await producer.connect();
+    await producer.send([{
+      topic: name,
+      messages: [{ key: 'SKU-PERSONAL-7f3c@dc-contract', value: codec.encodeEvent(stockAdjusted(name, 'SKU-PERSONAL-7f3c', 1).event), headers: { [Headers.messageId]: messageId, [Headers.traceparent]: `00-${traceId}-00f067aa0ba902b7-01` } }],
+    }]);
+    await producer.disconnect();
+
+    await eventually(() => expect(consumer.stats['dead-lettered']).toBe(1));
+
+    const entries = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+    const deadLettered = entries.find((e) => e['message'] === 'message dead-lettered');
+    expect(deadLettered).toMatchObject({ level: 'warn', service: 'inventory', topic: name, partition: 0, offset: '0', messageId, traceId, groupId, reason: 'fatal-error', dlq: `${name}.dlq` });
+    expect(entries.find((e) => e['message'] === 'handler failed with a FatalError; dead-lettering')).toMatchObject({ level: 'error', messageId, traceId, eventType: 'StockAdjusted' });
+    expect(entries.every((e) => typeof e['time'] === 'string' && typeof e['level'] === 'string')).toBe(true);
+    // The key carries the SKU too, and stays out of logs like the payload (it is in the DLQ headers only).
+    expect(lines.join('\n')).not.toContain('SKU-PERSONAL-7f3c');
   });
 
   it('adds thousands of events in one transaction (past the parameter limit of one statement), all published in order', async () => {
