@@ -69,7 +69,7 @@ describe('back-order policy HOLD: the order ships whole or waits', () => {
       timerCancelled(1),
       ev('OrderHeld'),
       scheduled(2, 'BACK_ORDER_REVIEW', T0 + REVIEW),
-      ev('OrderNeedsAttention', expect.objectContaining({ problem: 'UNROUTABLE', sagaState: 'BACK_ORDERED', awaiting: null, attempts: 1 })),
+      ev('OrderNeedsAttention', expect.objectContaining({ problem: 'UNROUTABLE', sagaState: 'ROUTING', awaiting: null, attempts: 1 })),
     ]);
     expect(state.status).toBe('NeedsAttention');
   });

@@ -26,8 +26,9 @@ export class Decision {
   readonly events: SagaEvent[] = [];
   private current: SagaState;
 
-  constructor(readonly input: SagaInput, state: SagaState, readonly policy: SagaPolicy) {
-    this.current = state;
+  /** `initial` is the state the input found: where the saga was when it had to decide. */
+  constructor(readonly input: SagaInput, readonly initial: SagaState, readonly policy: SagaPolicy) {
+    this.current = initial;
   }
 
   get now(): number {

@@ -46,7 +46,7 @@ function apply(p: OrderProgress, event: SagaEvent): OrderProgress {
     case 'OrderRejected':
       return p;
     case 'CarrierSelectionFailed':
-      return clearMissedDeadline(p, 'CarrierSelected');
+      return clearAttentionFor(p, 'CarrierSelected');
     case 'RouteOrder': {
       const { attempt, lines, excludedLocationIds } = event.payload;
       const sameRequest = p.step?.kind === 'Routing' && p.step.attempt === attempt;
@@ -57,10 +57,10 @@ function apply(p: OrderProgress, event: SagaEvent): OrderProgress {
     case 'OrderRouted': {
       const { shipments } = planUptake(p, event.payload);
       const planned: TrackedShipment[] = shipments.map(({ shipmentId, locationId, lines }) => ({ shipmentId, locationId, lines, stage: 'Planned' }));
-      return { ...clearMissedDeadline(p, 'OrderRouted'), step: null, shipments: [...p.shipments, ...planned] };
+      return { ...clearAttentionFor(p, 'OrderRouted'), step: null, shipments: [...p.shipments, ...planned] };
     }
     case 'OrderUnroutable':
-      return { ...clearMissedDeadline(p, 'OrderRouted'), step: null };
+      return { ...clearAttentionFor(p, 'OrderRouted'), step: null };
     case 'ReserveStock':
       return reserve(p, event);
     case 'StockReserved':
@@ -78,7 +78,7 @@ function apply(p: OrderProgress, event: SagaEvent): OrderProgress {
       if (p.step?.kind !== 'SelectingCarrier') return p;
       const selected = new Set(event.payload.selections.map((s) => s.shipmentId));
       const waiting = p.step.shipmentIds.filter((id) => !selected.has(id));
-      const cleared = clearMissedDeadline(p, 'CarrierSelected');
+      const cleared = clearAttentionFor(p, 'CarrierSelected');
       return { ...cleared, step: waiting.length === 0 ? null : { ...p.step, shipmentIds: waiting } };
     }
     case 'FulfilmentInstructed': {
@@ -91,7 +91,7 @@ function apply(p: OrderProgress, event: SagaEvent): OrderProgress {
     }
     case 'FulfilmentAccepted':
       return {
-        ...clearMissedDeadline(p, 'FulfilmentAccepted'),
+        ...clearAttentionFor(p, 'FulfilmentAccepted'),
         shipments: p.shipments.map((s) => (s.shipmentId === event.payload.fulfilmentId && s.stage === 'Instructed' ? { ...s, stage: 'Accepted' } : s)),
       };
     case 'ShipmentDispatched':
@@ -127,9 +127,9 @@ function apply(p: OrderProgress, event: SagaEvent): OrderProgress {
   }
 }
 
-/** A reply that was late but came clears the escalation it caused. */
-function clearMissedDeadline(p: OrderProgress, reply: string): OrderProgress {
-  return p.attention?.problem === 'DEADLINE_MISSED' && p.attention.awaiting === reply ? { ...p, attention: null } : p;
+/** The reply operations were told the saga waits for came after all: the escalation is over. */
+function clearAttentionFor(p: OrderProgress, reply: string): OrderProgress {
+  return p.attention?.awaiting === reply ? { ...p, attention: null } : p;
 }
 
 function scheduled(p: OrderProgress, event: SagaEventOf<'TimerScheduled'>): OrderProgress {
@@ -171,7 +171,7 @@ function reserved(p: OrderProgress, event: SagaEventOf<'StockReserved'>): OrderP
   if (shipmentId === undefined) return p;
   const undo: Compensation = { undo: 'ReleaseStock', reservationId, shipmentId, items };
   return endReservingIfDone({
-    ...clearMissedDeadline(p, 'StockReserved'),
+    ...clearAttentionFor(p, 'StockReserved'),
     shipments: p.shipments.map((s) => (s === target ? { ...target, stage: 'Reserved', reservationId } : s)),
     abandonedReservations: p.abandonedReservations.filter((a) => a !== abandoned),
     compensations: [...p.compensations, undo],
@@ -184,7 +184,7 @@ function reservationFailed(p: OrderProgress, event: SagaEventOf<'StockReservatio
   const withoutAbandoned = { ...p, abandonedReservations: p.abandonedReservations.filter((a) => a.reservationId !== reservationId) };
   if (!target) return withoutAbandoned;
   return endReservingIfDone({
-    ...clearMissedDeadline(withoutAbandoned, 'StockReserved'),
+    ...clearAttentionFor(withoutAbandoned, 'StockReserved'),
     shipments: p.shipments.filter((s) => s !== target),
     excludedLocationIds: exclude(p.excludedLocationIds, target.locationId),
     automaticReroutes: p.automaticReroutes + 1,
@@ -203,7 +203,7 @@ function dispatched(p: OrderProgress, event: SagaEventOf<'ShipmentDispatched'>):
     target.reservationId,
     consumed,
   );
-  const cleared = clearMissedDeadline(clearMissedDeadline(p, 'ShipmentDispatched'), 'FulfilmentAccepted');
+  const cleared = clearAttentionFor(clearAttentionFor(p, 'ShipmentDispatched'), 'FulfilmentAccepted');
   return {
     ...cleared,
     shipments: p.shipments.map((s) => (s === target ? left : s)),
@@ -218,7 +218,7 @@ function rejected(p: OrderProgress, event: SagaEventOf<'FulfilmentRejected'>): O
   const target = p.shipments.find((s) => s.shipmentId === fulfilmentId && (s.stage === 'Instructed' || s.stage === 'Accepted'));
   if (!target) return p;
   const remaining = subtractLines(target.lines, rejectedLines);
-  const cleared = clearMissedDeadline(clearMissedDeadline(p, 'ShipmentDispatched'), 'FulfilmentAccepted');
+  const cleared = clearAttentionFor(clearAttentionFor(p, 'ShipmentDispatched'), 'FulfilmentAccepted');
   return {
     ...cleared,
     shipments: remaining.length === 0 ? p.shipments.filter((s) => s !== target) : p.shipments.map((s) => (s === target ? { ...target, lines: remaining } : s)),

@@ -81,7 +81,7 @@ export function releaseHeld(d: Decision, shipment: TrackedShipment, lines: reado
 }
 
 export function escalate(d: Decision, problem: AttentionProblem, awaiting: string | null, attempts: number, detail: string): void {
-  d.emit('OrderNeedsAttention', { sagaState: statusLabel(d.progress.status), problem, awaiting, attempts, detail: `Order ${d.progress.orderId}: ${detail}` });
+  d.emit('OrderNeedsAttention', { sagaState: statusLabel(d.initial.status), problem, awaiting, attempts, detail: `Order ${d.progress.orderId}: ${detail}` });
 }
 
 /** Lines no location can supply now go by the order's back-order policy: wait for stock, or cancel them. */
