@@ -59,11 +59,11 @@ describe('duplicates: a redelivered input changes nothing', () => {
     const count = HANDLED_INPUTS_KEPT + 5;
     const state = Array.from({ length: count }, (_, i) => i).reduce<SagaState>((s, i) => evolve(s, {
       type: 'TimerCancelled',
-      payload: { metadata: { eventId: `out-${i}`, occurredAt: 0, correlationId: ORDER_ID, causationId: `in-${i}` }, orderId: ORDER_ID, timerId: 'none' },
+      payload: { metadata: { eventId: `out-${i}`, occurredAt: 0, correlationId: ORDER_ID, causationId: `later-${i}` }, orderId: ORDER_ID, timerId: 'none' },
     }), start.state);
     expect(state.handledInputIds).toHaveLength(HANDLED_INPUTS_KEPT);
-    expect(state.handledInputIds[0]).toBe('in-5');
-    expect(state.handledInputIds[HANDLED_INPUTS_KEPT - 1]).toBe(`in-${count - 1}`);
+    expect(state.handledInputIds[0]).toBe('later-5');
+    expect(state.handledInputIds[HANDLED_INPUTS_KEPT - 1]).toBe(`later-${count - 1}`);
   });
 
   it('given a stock signal that changes nothing, when it is handled, then it is not remembered (only inputs with effects are)', () => {
