@@ -230,5 +230,7 @@ function clientConfig(dataSource: DataSource): ClientConfig {
     database: options.database,
     ssl: options.ssl as ClientConfig['ssl'],
     application_name: options.applicationName ?? 'switchyard-outbox-relay',
+    // An unreachable database must not hold stop() hostage.
+    connectionTimeoutMillis: 10_000,
   };
 }
