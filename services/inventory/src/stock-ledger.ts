@@ -31,6 +31,9 @@ export interface BalanceChange {
 
 type Pair = Pick<StockLevel, 'sku' | 'locationId'>;
 
+/** What TypeORM answers to an UPDATE on PostgreSQL: the returned rows and the count of changed rows. */
+type Updated<T> = [T[], number];
+
 const LEVEL_COLUMNS = `s.sku, s.location_id AS "locationId", s.on_hand AS "onHand", s.reserved`;
 
 /**
@@ -68,7 +71,7 @@ export class StockLedger {
    * when some row did not fit (nothing may then be committed: the caller's transaction must roll back).
    */
   async hold(entityManager: EntityManager, holds: readonly (StockHold & { readonly safetyStock: number })[]): Promise<StockLevel[] | undefined> {
-    const rows: StockLevel[] = await entityManager.query(
+    const [rows]: Updated<StockLevel> = await entityManager.query(
       `UPDATE inventory.stock_levels s
        SET reserved = s.reserved + h.quantity, updated_at = now()
        FROM unnest($1::text[], $2::text[], $3::int[], $4::int[]) AS h(sku, location_id, quantity, safety_stock)
@@ -82,7 +85,7 @@ export class StockLedger {
 
   /** Applies deltas to locked rows (the CHECKs refuse any count going below 0) and returns the new levels. */
   async apply(entityManager: EntityManager, changes: readonly BalanceChange[]): Promise<Map<string, StockLevel>> {
-    const rows: StockLevel[] = await entityManager.query(
+    const [rows]: Updated<StockLevel> = await entityManager.query(
       `UPDATE inventory.stock_levels s
        SET on_hand = s.on_hand + c.on_hand_delta, reserved = s.reserved + c.reserved_delta, updated_at = now()
        FROM unnest($1::text[], $2::text[], $3::int[], $4::int[]) AS c(sku, location_id, on_hand_delta, reserved_delta)
