@@ -1,0 +1,211 @@
+import fc from 'fast-check';
+import type { BackOrderPolicy, LineQuantity, UnroutableReason } from '@switchyard/contracts';
+import { decide } from './decide';
+import { isRejection } from './decision';
+import type { SagaEvent } from './events';
+import { evolve, replay } from './evolve';
+import type { SagaInput } from './inputs';
+import { subtractLines } from './lines';
+import { outgoingMessages } from './messages';
+import { defaultSagaPolicy } from './policy';
+import { hasProgress, inFlight, initialState, isTerminal, type SagaState } from './state';
+import {
+  accepted, cancelOrder, carrierFailed, carrierSelected, dispatched, fulfilmentAccepted, fulfilmentRejected, holdOrder, orderLines, ORDER_ID,
+  releaseOrder, reservationFailed, rerouteOrder, routed, shipment, stockAdjusted, stockReserved, T0, timerElapsed, unroutable,
+} from './testing/fixtures';
+
+// Random but plausible lives of one order: replies to what the saga asked, late and duplicate replies,
+// timers (live and stale), stock signals and operations commands, checked against the saga's invariants.
+
+const LOCATIONS = ['dc-a', 'dc-b', 'dc-c'];
+const POLICIES: BackOrderPolicy[] = ['HOLD', 'SPLIT', 'PART_SHIP', 'CANCEL_UNAVAILABLE'];
+const REASONS: UnroutableReason[] = ['NO_STOCK', 'CAPACITY_EXHAUSTED', 'UNSERVICEABLE_DESTINATION'];
+
+interface Choice { readonly action: number; readonly a: number; readonly b: number; readonly wait: number }
+const choice = fc.record({ action: fc.nat(999), a: fc.nat(999), b: fc.nat(999), wait: fc.nat(3_600) });
+
+const reservationNumber = (reservationId: string) => Number(reservationId.split('/').pop());
+const pick = <T>(items: readonly T[], n: number): T => items[n % items.length];
+
+/** Splits lines over one or two locations, sometimes leaving one line out. */
+function somePlan(lines: readonly LineQuantity[], c: Choice, nextShipment: () => string) {
+  const leaveOut = lines.length > 1 && c.b % 3 === 0 ? 1 : 0;
+  const placed = lines.slice(leaveOut);
+  const cut = placed.length > 1 && c.a % 2 === 0 ? 1 : placed.length;
+  const groups = [placed.slice(0, cut), placed.slice(cut)].filter((g) => g.length > 0);
+  const first = c.a % LOCATIONS.length;
+  return groups.map((g, i) => shipment(nextShipment(), LOCATIONS[(first + i) % LOCATIONS.length], g));
+}
+
+/**
+ * Every input that makes sense now, as thunks so ids are only spent on the one chosen: mostly replies to
+ * what the saga asked, sometimes (one step in eight) timers, stock signals, operations and redeliveries.
+ */
+function candidates(state: SagaState, c: Choice, now: number, sent: readonly SagaInput[], nextShipment: () => string): (() => SagaInput)[] {
+  if (!hasProgress(state)) return [() => accepted(pick(POLICIES, c.a), orderLines, now)];
+  const out: (() => SagaInput)[] = [];
+  const noise: (() => SagaInput)[] = [];
+  const step = state.step;
+  if (step?.kind === 'Routing') {
+    out.push(() => routed(step.attempt, somePlan(step.lines, c, nextShipment), [], now));
+    out.push(() => unroutable(step.attempt, [...step.lines], pick(REASONS, c.b), now));
+  }
+  for (const s of state.shipments) {
+    if (s.stage === 'Reserving') {
+      const n = reservationNumber(s.reservationId);
+      out.push(() => stockReserved(n, s.locationId, [...s.lines], now), () => reservationFailed(n, s.locationId, [...s.lines], now));
+    }
+    if (inFlight(s)) {
+      const shortPicked = subtractLines(s.lines, [{ ...s.lines[0], quantity: 1 }]);
+      out.push(
+        () => fulfilmentAccepted(s.shipmentId, s.locationId, c.b % 2 ? now + 3_600_000 : null, now),
+        () => dispatched(s.shipmentId, s.locationId, [...s.lines], now),
+        () => dispatched(s.shipmentId, s.locationId, shortPicked.length > 0 ? shortPicked : [...s.lines], now),
+        () => fulfilmentRejected(s.shipmentId, s.locationId, [s.lines[c.b % s.lines.length]], 'SHORT_PICK', now),
+      );
+    }
+  }
+  for (const a of state.abandonedReservations) {
+    const lines = a.items.map(({ lineId, sku, quantity }) => ({ lineId, sku, quantity }));
+    const n = reservationNumber(a.reservationId);
+    const locationId = a.items[0].locationId;
+    out.push(() => stockReserved(n, locationId, lines, now), () => reservationFailed(n, locationId, lines, now));
+  }
+  if (step?.kind === 'SelectingCarrier') {
+    out.push(() => carrierSelected(c.b % 4 === 0 ? [step.shipmentIds[0]] : [...step.shipmentIds], now), () => carrierFailed([...step.shipmentIds], now));
+  }
+  for (const t of state.timers) noise.push(() => timerElapsed(t.timerId, Math.max(now, t.dueAt)));
+  noise.push(
+    () => timerElapsed(`${ORDER_ID}/timer/${1 + (c.b % Math.max(1, state.issued.timers))}`, now),
+    () => stockAdjusted(pick(orderLines, c.b).sku, pick(LOCATIONS, c.a), (c.b % 7) - 2, now),
+    () => holdOrder('ops-anna', 'check', now),
+    () => releaseOrder('ops-anna', null, now),
+    () => rerouteOrder(c.b % 2 ? [pick(LOCATIONS, c.a)] : [], 'ops-anna', 'try elsewhere', now),
+    () => cancelOrder('web-de', 'CUSTOMER_REQUEST', now),
+  );
+  if (sent.length > 0) noise.push(() => sent[c.b % sent.length]);
+  return out.length > 0 && c.action % 8 !== 0 ? out : noise;
+}
+
+interface Life { readonly events: SagaEvent[]; readonly state: SagaState; readonly statuses: SagaState['status'][] }
+
+function live(choices: readonly Choice[], finalCancel: boolean): Life {
+  let state = initialState();
+  const events: SagaEvent[] = [];
+  const statuses: SagaState['status'][] = [];
+  const sent: SagaInput[] = [];
+  const effective = new Set<SagaInput>();
+  let shipments = 0;
+  let now = T0;
+  const run = (input: SagaInput) => {
+    const outcome = decide(input, state, defaultSagaPolicy);
+    expect(decide(input, state, defaultSagaPolicy)).toEqual(outcome);
+    if (isRejection(outcome)) {
+      expect(['HoldOrder', 'ReleaseOrder', 'RerouteOrder', 'CancelOrder']).toContain(input.type);
+      return;
+    }
+    if (effective.has(input) || (input.type === 'TimerElapsed' && !(hasProgress(state) && state.timers.some((t) => t.timerId === input.payload.timerId)))) {
+      expect(outcome).toEqual([]);
+    }
+    outgoingMessages(outcome);
+    events.push(...outcome);
+    state = outcome.reduce(evolve, state);
+    statuses.push(state.status);
+    sent.push(input);
+    if (outcome.length > 0) effective.add(input);
+  };
+  for (const c of choices) {
+    now += c.wait * 1_000;
+    const options = candidates(state, c, now, sent, () => `shp-${++shipments}`);
+    run(pick(options, c.action)());
+  }
+  if (finalCancel && hasProgress(state) && !isTerminal(state)) run(cancelOrder('web-de', 'CUSTOMER_REQUEST', now));
+  return { events, state, statuses };
+}
+
+type Units = Map<string, number>;
+const add = (units: Units, key: string, n: number) => units.set(key, (units.get(key) ?? 0) + n);
+
+/** Units per reservation and line: held by inventory, given back, and shipped. */
+function stockLedger(life: Life) {
+  const reserved: Units = new Map();
+  const released: Units = new Map();
+  const shipped: Units = new Map();
+  const confirmed = new Set<string>();
+  const reservationOf = new Map<string, string>();
+  if (hasProgress(life.state)) for (const s of life.state.shipments) if (s.stage !== 'Planned') reservationOf.set(s.shipmentId, s.reservationId);
+  for (const event of life.events) {
+    if (event.type === 'StockReserved') {
+      confirmed.add(event.payload.reservationId);
+      for (const i of event.payload.items) add(reserved, `${event.payload.reservationId}|${i.lineId}`, i.quantity);
+    }
+    if (event.type === 'ReleaseStock') {
+      expect(confirmed).toContain(event.payload.reservationId);
+      for (const i of event.payload.items) add(released, `${event.payload.reservationId}|${i.lineId}`, i.quantity);
+    }
+    if (event.type === 'ShipmentDispatched') {
+      const reservationId = reservationOf.get(event.payload.fulfilmentId);
+      for (const l of event.payload.lines) add(shipped, `${reservationId}|${l.lineId}`, l.quantity);
+    }
+  }
+  return { reserved, released, shipped };
+}
+
+describe('saga invariants over random lives of an order', () => {
+  const lives = fc.array(choice, { minLength: 1, maxLength: 60 });
+
+  it('explores the saga: random lives reach completion, cancellation, releases, re-routes and escalations', () => {
+    const seen = new Set<string>();
+    for (const choices of fc.sample(lives, { numRuns: 400, seed: 7 })) {
+      const life = live(choices, false);
+      seen.add(life.state.status);
+      for (const e of life.events) seen.add(e.type === 'ReleaseStock' ? `ReleaseStock:${e.payload.reason}` : e.type);
+    }
+    for (const reached of ['Completed', 'Cancelled', 'OnHold', 'BackOrdered', 'PartiallyDispatched', 'ReleaseStock:ORDER_CANCELLED',
+      'ReleaseStock:REROUTED', 'ReleaseStock:FULFILMENT_REJECTED', 'OrderNeedsAttention', 'FulfilmentCancellationRequested', 'LinesCancelled']) {
+      expect(seen).toContain(reached);
+    }
+  });
+
+  it('never reaches more than one terminal outcome, and a terminal state never changes', () => {
+    fc.assert(fc.property(lives, (choices) => {
+      const life = live(choices, false);
+      const endings = life.events.filter((e) => e.type === 'OrderCompleted' || e.type === 'OrderCancelled' || e.type === 'OrderRejected');
+      expect(endings.length).toBeLessThanOrEqual(1);
+      const first = life.statuses.findIndex((s) => s === 'Completed' || s === 'Cancelled' || s === 'Rejected');
+      if (first >= 0) expect(new Set(life.statuses.slice(first))).toEqual(new Set([life.statuses[first]]));
+    }), { numRuns: 300 });
+  });
+
+  it('releases only stock it reserved, never more units of a reservation than were held', () => {
+    fc.assert(fc.property(lives, (choices) => {
+      const { reserved, released } = stockLedger(live(choices, false));
+      for (const [key, units] of released) expect(units).toBeLessThanOrEqual(reserved.get(key) ?? 0);
+    }), { numRuns: 300 });
+  });
+
+  it('once the order is cancelled or completed, every reserved unit was shipped or released', () => {
+    fc.assert(fc.property(lives, (choices) => {
+      const life = live(choices, true);
+      if (!isTerminal(life.state) || life.state.status === 'Rejected') return;
+      const { reserved, released, shipped } = stockLedger(life);
+      for (const [key, units] of reserved) expect((released.get(key) ?? 0) + (shipped.get(key) ?? 0)).toBeGreaterThanOrEqual(units);
+      if (hasProgress(life.state)) expect(life.state.compensations.filter((c) => c.undo === 'ReleaseStock')).toEqual([]);
+    }), { numRuns: 300 });
+  });
+
+  it('never instructs the same shipment twice', () => {
+    fc.assert(fc.property(lives, (choices) => {
+      const ids = live(choices, false).events.flatMap((e) => (e.type === 'FulfilmentInstructed' ? [e.payload.fulfilmentId] : []));
+      expect(new Set(ids).size).toBe(ids.length);
+    }), { numRuns: 300 });
+  });
+
+  it('replaying the stored events, even through JSON, reproduces the state', () => {
+    fc.assert(fc.property(lives, (choices) => {
+      const life = live(choices, false);
+      expect(replay(life.events)).toEqual(life.state);
+      expect(replay(JSON.parse(JSON.stringify(life.events)) as SagaEvent[])).toEqual(life.state);
+    }), { numRuns: 200 });
+  });
+});
