@@ -159,8 +159,6 @@ export class KafkaProbe {
   }
 }
 
-export { DeadLetterHeaders };
-
 export interface InventoryUnderTest {
   readonly database: TestDatabase;
   readonly instances: RunningService[];

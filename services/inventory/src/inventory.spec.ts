@@ -1,0 +1,252 @@
+import { randomUUID } from 'node:crypto';
+import { EventPayload } from '@switchyard/contracts';
+import { DeadLetterHeaders } from '@switchyard/messaging';
+import { balances, eventually, InventoryUnderTest, KafkaProbe, runId, send, startInventory } from './testing/inventory-test-kit';
+
+// The service as deployed: commands and warehouse events in over Kafka, answers out over Kafka, state in its schema.
+const north = `dc-north-${runId}`;
+const south = `dc-south-${runId}`;
+let skuCount = 0;
+const newSku = () => `SKU-${runId}-${++skuCount}`;
+const newOrder = () => `order-${runId}-${randomUUID().slice(0, 8)}`;
+
+describe('the inventory service over Kafka', () => {
+  let service: InventoryUnderTest;
+  let probe: KafkaProbe;
+
+  beforeAll(async () => {
+    probe = await KafkaProbe.open();
+    // Default safety stock 1; none at the south location.
+    service = await startInventory({ env: { INVENTORY_DEFAULT_SAFETY_STOCK: '1', INVENTORY_SAFETY_STOCK_RULES: `${south}=0` } });
+  });
+
+  afterAll(async () => {
+    await service?.close();
+    await probe?.close();
+  });
+
+  const stock = async (sku: string) => {
+    const response = await fetch(`${service.url}/v1/stock/${encodeURIComponent(sku)}`);
+    expect(response.status).toBe(200);
+    return ((await response.json()) as { locations: { locationId: string; onHand: number; reserved: number; safetyStock: number; available: number }[] }).locations;
+  };
+  const reservation = async (id: string) => {
+    const response = await fetch(`${service.url}/v1/reservations/${encodeURIComponent(id)}`);
+    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  };
+  const levelOf = (sku: string, locationId: string) => (e: EventPayload<'StockLevelChanged'>) => e.sku === sku && e.locationId === locationId;
+  const forReservation = (reservationId: string) => (e: { reservationId: string }) => e.reservationId === reservationId;
+  /** Counts stock at locations and waits until the service has applied each count. */
+  const counted = async (...counts: [sku: string, locationId: string, onHand: number][]) => {
+    await probe.publish(...counts.map(([sku, locationId, onHand]) => send.count(sku, locationId, onHand)));
+    for (const [sku, locationId, onHand] of counts) await probe.waitFor('StockLevelChanged', (e) => levelOf(sku, locationId)(e) && e.onHand === onHand);
+  };
+
+  it('turns a location count into on hand, with safety stock kept back, and tells routing', async () => {
+    const sku = newSku();
+    await probe.publish(send.count(sku, north, 10), send.count(sku, south, 4));
+    const [northLevel] = await probe.waitFor('StockLevelChanged', levelOf(sku, north));
+    const [southLevel] = await probe.waitFor('StockLevelChanged', levelOf(sku, south));
+    expect(northLevel).toMatchObject({ onHand: 10, reserved: 0, safetyStock: 1, available: 9 });
+    expect(southLevel).toMatchObject({ onHand: 4, reserved: 0, safetyStock: 0, available: 4 });
+    expect(await stock(sku)).toEqual([
+      { locationId: north, onHand: 10, reserved: 0, safetyStock: 1, available: 9 },
+      { locationId: south, onHand: 4, reserved: 0, safetyStock: 0, available: 4 },
+    ]);
+  });
+
+  it('holds a whole plan across locations and answers StockReserved', async () => {
+    const sku = newSku();
+    const other = newSku();
+    await counted([sku, north, 10], [other, south, 3]);
+    const orderId = newOrder();
+    const reservationId = randomUUID();
+    const items = [
+      { lineId: '1', sku, locationId: north, quantity: 6 },
+      { lineId: '2', sku: other, locationId: south, quantity: 3 },
+    ];
+    await probe.publish(send.reserve(orderId, reservationId, items));
+    const [reserved] = await probe.waitFor('StockReserved', forReservation(reservationId));
+    expect(reserved).toMatchObject({ orderId, reservationId, items });
+    await probe.waitFor('StockLevelChanged', (e) => levelOf(sku, north)(e) && e.reserved === 6);
+    expect(await stock(sku)).toEqual([{ locationId: north, onHand: 10, reserved: 6, safetyStock: 1, available: 3 }]);
+    expect(await stock(other)).toEqual([{ locationId: south, onHand: 3, reserved: 3, safetyStock: 0, available: 0 }]);
+    expect((await reservation(reservationId)).body).toMatchObject({ orderId, status: 'HELD', items: [{ lineId: '1', held: 6 }, { lineId: '2', held: 3 }] });
+  });
+
+  it('holds nothing when one item is short and names it with requested and available', async () => {
+    const sku = newSku();
+    const other = newSku();
+    await counted([sku, north, 10], [other, north, 2]);
+    const reservationId = randomUUID();
+    await probe.publish(
+      send.reserve(newOrder(), reservationId, [
+        { lineId: '1', sku, locationId: north, quantity: 5 },
+        { lineId: '2', sku: other, locationId: north, quantity: 2 },
+      ]),
+    );
+    const [failed] = await probe.waitFor('StockReservationFailed', forReservation(reservationId));
+    // Two on hand, one of them safety stock: one available.
+    expect(failed).toMatchObject({ reason: 'INSUFFICIENT_STOCK', shortItems: [{ lineId: '2', sku: other, locationId: north, requested: 2, available: 1 }] });
+    expect(await stock(sku)).toEqual([{ locationId: north, onHand: 10, reserved: 0, safetyStock: 1, available: 9 }]);
+    expect((await reservation(reservationId)).body).toMatchObject({ status: 'FAILED', failureReason: 'INSUFFICIENT_STOCK', shortItems: failed.shortItems });
+  });
+
+  it('answers a re-sent ReserveStock with its first outcome and never holds twice', async () => {
+    const sku = newSku();
+    await counted([sku, south, 5]);
+    const orderId = newOrder();
+    const command = send.reserve(orderId, randomUUID(), [{ lineId: '1', sku, locationId: south, quantity: 4 }]);
+    await probe.publish(command);
+    await probe.waitFor('StockReserved', forReservation(command.payload.reservationId));
+    // The saga's retry: the same command again, as a new message.
+    await probe.publish({ ...command, payload: { ...command.payload, metadata: { ...command.payload.metadata, eventId: randomUUID() } } });
+    const answers = await probe.waitFor('StockReserved', forReservation(command.payload.reservationId), 2);
+    expect(answers[1]).toMatchObject({ orderId, items: command.payload.items });
+    expect(await stock(sku)).toEqual([{ locationId: south, onHand: 5, reserved: 4, safetyStock: 0, available: 1 }]);
+    const rows = await balances(service.instances[0].dataSource, [sku]);
+    expect(rows).toEqual([{ sku, locationId: south, onHand: 5, reserved: 4, ledgerOnHand: 5, ledgerReserved: 4 }]);
+  });
+
+  it('releases part of a reservation, then the rest, then answers a repeated or unknown release with nothing', async () => {
+    const sku = newSku();
+    await counted([sku, north, 8]);
+    const orderId = newOrder();
+    const reservationId = randomUUID();
+    await probe.publish(send.reserve(orderId, reservationId, [{ lineId: '1', sku, locationId: north, quantity: 5 }]));
+    await probe.waitFor('StockReserved', forReservation(reservationId));
+
+    await probe.publish(send.release(orderId, reservationId, [{ lineId: '1', sku, locationId: north, quantity: 2 }]));
+    const [part] = await probe.waitFor('ReservationReleased', forReservation(reservationId));
+    expect(part.items).toEqual([{ lineId: '1', sku, locationId: north, quantity: 2 }]);
+    expect(await stock(sku)).toEqual([{ locationId: north, onHand: 8, reserved: 3, safetyStock: 1, available: 4 }]);
+
+    await probe.publish(send.release(orderId, reservationId));
+    const rest = await probe.waitFor('ReservationReleased', forReservation(reservationId), 2);
+    expect(rest[1].items).toEqual([{ lineId: '1', sku, locationId: north, quantity: 3 }]);
+    expect(await stock(sku)).toEqual([{ locationId: north, onHand: 8, reserved: 0, safetyStock: 1, available: 7 }]);
+    expect((await reservation(reservationId)).body).toMatchObject({ status: 'RELEASED', items: [{ quantity: 5, released: 5, held: 0 }] });
+
+    const unknown = randomUUID();
+    await probe.publish(send.release(orderId, reservationId), send.release(orderId, unknown));
+    const again = await probe.waitFor('ReservationReleased', forReservation(reservationId), 3);
+    expect(again[2].items).toEqual([]);
+    const [nothing] = await probe.waitFor('ReservationReleased', forReservation(unknown));
+    expect(nothing).toMatchObject({ orderId, items: [] });
+    expect((await reservation(unknown)).status).toBe(404);
+  });
+
+  it('consumes the reservation on dispatch: on hand and reserved go down together', async () => {
+    const sku = newSku();
+    await counted([sku, north, 10]);
+    const orderId = newOrder();
+    const reservationId = randomUUID();
+    await probe.publish(send.reserve(orderId, reservationId, [{ lineId: '1', sku, locationId: north, quantity: 4 }]));
+    await probe.waitFor('StockReserved', forReservation(reservationId));
+    await probe.publish(send.dispatched(orderId, north, [{ lineId: '1', sku, quantity: 4 }]));
+    const [after] = await probe.waitFor('StockLevelChanged', (e) => levelOf(sku, north)(e) && e.onHand === 6);
+    expect(after).toMatchObject({ onHand: 6, reserved: 0, safetyStock: 1, available: 5 });
+    expect((await reservation(reservationId)).body).toMatchObject({ status: 'DISPATCHED', items: [{ dispatched: 4, held: 0 }] });
+  });
+
+  it('records a dispatch of more than was reserved, taking it off on hand, without failing', async () => {
+    const sku = newSku();
+    await counted([sku, south, 5]);
+    const orderId = newOrder();
+    const reservationId = randomUUID();
+    await probe.publish(send.reserve(orderId, reservationId, [{ lineId: '1', sku, locationId: south, quantity: 2 }]));
+    await probe.waitFor('StockReserved', forReservation(reservationId));
+    await probe.publish(send.dispatched(orderId, south, [{ lineId: '1', sku, quantity: 3 }]));
+    await probe.waitFor('StockLevelChanged', (e) => levelOf(sku, south)(e) && e.onHand === 2);
+    expect(await stock(sku)).toEqual([{ locationId: south, onHand: 2, reserved: 0, safetyStock: 0, available: 2 }]);
+    const [movement] = await service.instances[0].dataSource.query(
+      `SELECT on_hand_delta, reserved_delta, reference, note FROM inventory.stock_movements WHERE sku = $1 AND movement = 'DISPATCHED'`,
+      [sku],
+    );
+    expect(movement).toEqual({ on_hand_delta: -3, reserved_delta: -2, reference: `${orderId}-${south}`, note: `1 of 3 shipped units were not reserved for order ${orderId} here` });
+  });
+
+  it('shows a count below what is reserved (stock lost) as ATP 0', async () => {
+    const sku = newSku();
+    await counted([sku, south, 6]);
+    const reservationId = randomUUID();
+    await probe.publish(send.reserve(newOrder(), reservationId, [{ lineId: '1', sku, locationId: south, quantity: 5 }]));
+    await probe.waitFor('StockReserved', forReservation(reservationId));
+    await probe.publish(send.count(sku, south, 2, -4));
+    const [lost] = await probe.waitFor('StockLevelChanged', (e) => levelOf(sku, south)(e) && e.onHand === 2);
+    expect(lost).toMatchObject({ onHand: 2, reserved: 5, available: 0 });
+    const [ledger] = await balances(service.instances[0].dataSource, [sku]);
+    expect(ledger).toEqual({ sku, locationId: south, onHand: 2, reserved: 5, ledgerOnHand: 2, ledgerReserved: 5 });
+  });
+
+  it('sends a message it cannot read to inventory.commands.dlq, saying why, and carries on', async () => {
+    const key = `broken-${runId}`;
+    await probe.publishRaw('inventory.commands', key, Buffer.from('{"not":"avro"}'));
+    const dead = await probe.waitForDeadLetter(key);
+    expect(dead.headers[DeadLetterHeaders.reason]).toBe('malformed:not-single-object-encoding');
+    expect(dead.headers[DeadLetterHeaders.originalTopic]).toBe('inventory.commands');
+    const sku = newSku();
+    await counted([sku, north, 1]);
+  });
+
+  it('answers 404 with what to do for an unknown SKU', async () => {
+    const response = await fetch(`${service.url}/v1/stock/NOPE-${runId}`);
+    expect(response.status).toBe(404);
+    expect(await response.json()).toMatchObject({ message: `SKU NOPE-${runId} has no stock record at any location; a location's StockAdjusted for it creates one.` });
+  });
+});
+
+describe('200 concurrent orders through two instances of the service', () => {
+  let service: InventoryUnderTest;
+  let probe: KafkaProbe;
+
+  beforeAll(async () => {
+    probe = await KafkaProbe.open();
+    service = await startInventory({ instances: 2 });
+  });
+
+  afterAll(async () => {
+    await service?.close();
+    await probe?.close();
+  });
+
+  it('answers every one, holds each in full or not at all, and oversells nothing', async () => {
+    const skus = [newSku(), newSku()];
+    const locations = [north, south];
+    const pairs = skus.flatMap((sku) => locations.map((locationId) => ({ sku, locationId })));
+    await probe.publish(...pairs.map(({ sku, locationId }, i) => send.count(sku, locationId, 5 + i)));
+    for (const { sku, locationId } of pairs) await probe.waitFor('StockLevelChanged', (e) => e.sku === sku && e.locationId === locationId);
+
+    const commands = Array.from({ length: 200 }, (_, n) =>
+      send.reserve(newOrder(), randomUUID(), [
+        { lineId: '1', ...pairs[n % pairs.length], quantity: 1 + (n % 2) },
+        { lineId: '2', ...pairs[(n * 7 + 1) % pairs.length], quantity: 1 },
+      ]),
+    );
+    await probe.publish(...commands);
+    const ids = new Set(commands.map((c) => c.payload.reservationId));
+    const answered = await eventually(() => {
+      const held = probe.all('StockReserved', (e) => ids.has(e.reservationId));
+      const failed = probe.all('StockReservationFailed', (e) => ids.has(e.reservationId));
+      if (held.length + failed.length < commands.length) throw new Error(`${held.length + failed.length} of ${commands.length} answered`);
+      return { held, failed };
+    }, 120_000);
+    expect(new Set([...answered.held, ...answered.failed].map((e) => e.reservationId)).size).toBe(commands.length);
+    expect(answered.held.length).toBeGreaterThan(0);
+    expect(answered.failed.length).toBeGreaterThan(0);
+
+    const heldIds = new Set(answered.held.map((e) => e.reservationId));
+    const expected = new Map<string, number>();
+    for (const item of commands.filter((c) => heldIds.has(c.payload.reservationId)).flatMap((c) => c.payload.items)) {
+      expected.set(`${item.sku}@${item.locationId}`, (expected.get(`${item.sku}@${item.locationId}`) ?? 0) + item.quantity);
+    }
+    for (const row of await balances(service.instances[0].dataSource, skus)) {
+      expect(row.reserved).toBeLessThanOrEqual(row.onHand);
+      expect(row.reserved).toBe(expected.get(`${row.sku}@${row.locationId}`) ?? 0);
+      expect([row.ledgerOnHand, row.ledgerReserved]).toEqual([row.onHand, row.reserved]);
+    }
+    for (const failure of answered.failed) {
+      for (const short of failure.shortItems) expect(short.available).toBeLessThan(short.requested);
+    }
+  });
+});
