@@ -1,11 +1,11 @@
-import { Decision, type Rejection, type RejectionCode } from './decision';
+import { Decision, isRejection, type Rejection, type RejectionCode } from './decision';
 import type { SagaEvent } from './events';
 import { inputId, inputOrderId, type HoldOrder, type ReleaseOrder, type Received, type RerouteOrder, type SagaInput, type TimerElapsed } from './inputs';
 import { addLines, intersectLines, subtractLines } from './lines';
 import { planUptake, unplacedLines } from './plan';
 import { defaultSagaPolicy, type SagaPolicy } from './policy';
 import {
-  escalate, instruct, placeUnavailable, proceed, releaseHeld, rerouteOrEscalate, resendReservations, restartStep, routeLines, selectCarrier,
+  escalate, instruct, placeUnavailable, proceed, releaseHeld, rerouteOrEscalate, restartStep, routeLines, selectCarrier,
 } from './steps';
 import { hasProgress, inFlight, statusLabel, type ActiveState, type LiveTimer, type SagaState } from './state';
 
@@ -214,6 +214,13 @@ function dispatched(d: Decision, input: Received<'ShipmentDispatched'>): void {
   else proceed(d);
 }
 
+/** The order-level requests a deadline retries: the step waiting, what was sent, who answers, and with what. */
+const awaitedReplies = {
+  ROUTING_REPLY: { step: 'Routing', sent: 'RouteOrder', service: 'routing', awaiting: 'OrderRouted', policy: 'routing' },
+  RESERVATION_REPLY: { step: 'Reserving', sent: 'ReserveStock', service: 'inventory', awaiting: 'StockReserved', policy: 'reservation' },
+  CARRIER_REPLY: { step: 'SelectingCarrier', sent: 'SelectCarrier', service: 'carrier', awaiting: 'CarrierSelected', policy: 'carrierSelection' },
+} as const;
+
 // ── Timers ─────────────────────────────────────────────────────────────────────────────────────
 
 function timerElapsed(d: Decision, input: TimerElapsed): void {
@@ -225,26 +232,17 @@ function timerElapsed(d: Decision, input: TimerElapsed): void {
   const waited = (ms: number) => `${Math.round(ms / 1000)} s`;
   switch (timer.purpose) {
     case 'ROUTING_REPLY':
-      if (step?.kind !== 'Routing') return;
-      if (step.tries >= d.policy.maxTries.routing) {
-        escalate(d, 'DEADLINE_MISSED', 'OrderRouted', step.tries,
-          `routing did not answer RouteOrder attempt ${step.attempt} within ${waited(d.policy.replyDeadlineMs.routing)}, ${step.tries} times; check the routing service, then release to retry.`);
-      } else routeLines(d, step.attempt, step.lines, step.excludedLocationIds);
-      return;
     case 'RESERVATION_REPLY':
-      if (step?.kind !== 'Reserving') return;
-      if (step.tries >= d.policy.maxTries.reservation) {
-        escalate(d, 'DEADLINE_MISSED', 'StockReserved', step.tries,
-          `inventory did not answer ReserveStock within ${waited(d.policy.replyDeadlineMs.reservation)}, ${step.tries} times; check the inventory service, then release to retry.`);
-      } else resendReservations(d);
+    case 'CARRIER_REPLY': {
+      const request = awaitedReplies[timer.purpose];
+      if (step?.kind !== request.step) return;
+      if (step.tries >= d.policy.maxTries[request.policy]) {
+        escalate(d, 'DEADLINE_MISSED', request.awaiting, step.tries,
+          `${request.service} did not answer ${request.sent} within ${waited(d.policy.replyDeadlineMs[request.policy])}, ${step.tries} times; ` +
+          `check the ${request.service} service, then release to retry.`);
+      } else restartStep(d);
       return;
-    case 'CARRIER_REPLY':
-      if (step?.kind !== 'SelectingCarrier') return;
-      if (step.tries >= d.policy.maxTries.carrierSelection) {
-        escalate(d, 'DEADLINE_MISSED', 'CarrierSelected', step.tries,
-          `carrier did not answer SelectCarrier within ${waited(d.policy.replyDeadlineMs.carrierSelection)}, ${step.tries} times; check the carrier service, then release to retry.`);
-      } else selectCarrier(d, step.shipmentIds);
-      return;
+    }
     case 'CARRIER_RETRY':
       if (step?.kind === 'SelectingCarrier') selectCarrier(d, step.shipmentIds);
       return;
@@ -301,6 +299,11 @@ function notInProgress(state: SagaState, orderId: string, asked: string): Reject
   }
 }
 
+/** The order a request is about, or why the request cannot apply to it. */
+function requestable(d: Decision, orderId: string, asked: string): ActiveState | Rejection {
+  return notInProgress(d.state, orderId, asked) ?? d.progress;
+}
+
 /** Lines not yet at a location: what a hold or a re-route can still change. */
 function notYetInstructed(p: ActiveState) {
   const atLocations = addLines(...p.shipments.filter((s) => inFlight(s) || s.stage === 'Dispatched').map((s) => s.lines));
@@ -316,9 +319,8 @@ function atLocationsOnly(p: ActiveState, orderId: string, code: RejectionCode, a
 
 function cancel(d: Decision, input: Received<'CancelOrder'>): Rejection | undefined {
   const { orderId, requestedBy, reason, note } = input.payload;
-  const state = d.state;
-  const refusal = notInProgress(state, orderId, 'be cancelled');
-  if (refusal || !hasProgress(state)) return refusal ?? undefined;
+  const state = requestable(d, orderId, 'be cancelled');
+  if (isRejection(state)) return state;
   d.cancelTimers(() => true);
   for (const undo of [...state.compensations].reverse()) {
     if (undo.undo === 'CancelInstruction') d.emit('FulfilmentCancellationRequested', { fulfilmentId: undo.fulfilmentId, locationId: undo.locationId, reason });
@@ -336,9 +338,8 @@ function cancel(d: Decision, input: Received<'CancelOrder'>): Rejection | undefi
 
 function hold(d: Decision, input: HoldOrder): Rejection | undefined {
   const { orderId, operatorId } = input.payload;
-  const state = d.state;
-  const refusal = notInProgress(state, orderId, 'be held');
-  if (refusal || !hasProgress(state)) return refusal ?? undefined;
+  const state = requestable(d, orderId, 'be held');
+  if (isRejection(state)) return state;
   if (state.hold) {
     return refuse('ALREADY_ON_HOLD', `Order ${orderId} is already ON_HOLD (held by ${state.hold.operatorId}: ${state.hold.reason}). Release it or cancel it.`);
   }
@@ -352,9 +353,8 @@ function hold(d: Decision, input: HoldOrder): Rejection | undefined {
 
 function release(d: Decision, input: ReleaseOrder): Rejection | undefined {
   const { orderId, operatorId, note } = input.payload;
-  const state = d.state;
-  const refusal = notInProgress(state, orderId, 'be released');
-  if (refusal || !hasProgress(state)) return refusal ?? undefined;
+  const state = requestable(d, orderId, 'be released');
+  if (isRejection(state)) return state;
   if (!state.hold && state.heldLines.length === 0 && !state.attention) {
     return refuse('NOT_HELD', `Order ${orderId} is ${statusLabel(state.status)}: it is neither held, back-ordered nor waiting for operations, so there is nothing to release.`);
   }
@@ -367,9 +367,8 @@ function release(d: Decision, input: ReleaseOrder): Rejection | undefined {
 
 function reroute(d: Decision, input: RerouteOrder): Rejection | undefined {
   const { orderId, operatorId, reason } = input.payload;
-  const state = d.state;
-  const refusal = notInProgress(state, orderId, 'be re-routed');
-  if (refusal || !hasProgress(state)) return refusal ?? undefined;
+  const state = requestable(d, orderId, 'be re-routed');
+  if (isRejection(state)) return state;
   if (notYetInstructed(state).length === 0) return atLocationsOnly(state, orderId, 'NOTHING_TO_REROUTE', 'be re-routed');
   const wasHeld = state.hold !== null || state.heldLines.length > 0;
   d.record();

@@ -16,7 +16,7 @@ export type RejectionCode =
   | 'UNKNOWN_ORDER' | 'ORDER_REJECTED' | 'ALREADY_COMPLETED' | 'ALREADY_CANCELLED' | 'ALREADY_ON_HOLD'
   | 'NOTHING_TO_HOLD' | 'NOT_HELD' | 'NOTHING_TO_REROUTE';
 
-export const isRejection = (outcome: readonly SagaEvent[] | Rejection): outcome is Rejection => 'rejected' in outcome;
+export const isRejection = <T extends object>(outcome: T | Rejection): outcome is Rejection => 'rejected' in outcome;
 
 type Emitted = Exclude<SagaEventType, 'TimerElapsed' | 'HoldOrder' | 'RerouteOrder'>;
 type PayloadOf<T extends Emitted> = Omit<SagaEventOf<T>['payload'], 'metadata' | 'orderId'>;

@@ -24,7 +24,7 @@ describe('durable timers: every awaited reply has a deadline', () => {
       ev('TimerElapsed'),
       ev('OrderNeedsAttention', {
         sagaState: 'ROUTING', problem: 'DEADLINE_MISSED', awaiting: 'OrderRouted', attempts: 3,
-        detail: 'Order ord-100: routing did not answer RouteOrder attempt 1 within 30 s, 3 times; check the routing service, then release to retry.',
+        detail: 'Order ord-100: routing did not answer RouteOrder within 30 s, 3 times; check the routing service, then release to retry.',
       }),
     ]);
     expect(state).toMatchObject({ status: 'Routing', timers: [], attention: { problem: 'DEADLINE_MISSED' } });

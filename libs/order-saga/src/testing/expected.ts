@@ -6,7 +6,7 @@ export const routeOrder = (attempt: number, lines: LineQuantity[], excludedLocat
   ev('RouteOrder', {
     attempt, channel: 'web-de', market: 'DE', customerTier: customer.tier, customerPriority: customer.priority, destination,
     serviceLevel: 'STANDARD', promisedDate: null, backOrderPolicy,
-    lines: lines.map((l) => ({ ...orderLines.find((o) => o.lineId === l.lineId)!, quantity: l.quantity })),
+    lines: lines.flatMap((l) => orderLines.filter((o) => o.lineId === l.lineId).map((o) => ({ ...o, quantity: l.quantity }))),
     excludedLocationIds,
   });
 
