@@ -1,0 +1,63 @@
+import { EventCodec } from '@switchyard/contracts';
+import { parseBrokers } from '@switchyard/infra';
+import { eventually } from '../testing/eventually';
+import { createMessagingTestDatabase, MessagingTestDatabase, stockAdjusted, uniqueName } from '../testing/messaging-test-kit';
+import { ensureTopics } from '../topics';
+import { createKafkaTransport } from '../transport/kafka-transport';
+import { TopicMessages, Transport } from '../transport/transport';
+import { Outbox } from './outbox';
+import { OutboxRelay } from './relay';
+
+describe('OutboxRelay shutdown (real Kafka and PostgreSQL)', () => {
+  const kafka = createKafkaTransport({ brokers: parseBrokers(process.env['KAFKA_BROKERS'] ?? ''), clientId: 'messaging-relay-spec' });
+  let db: MessagingTestDatabase;
+
+  beforeAll(async () => {
+    db = await createMessagingTestDatabase('messaging relay', 'relay_spec');
+  });
+
+  afterAll(async () => {
+    await db?.close();
+  });
+
+  it('finishes the batch in flight when stopped: published rows are deleted, nothing is sent twice', async () => {
+    const topic = uniqueName('relay');
+    await ensureTopics(kafka, [topic], { partitions: 1, replicationFactor: 1 });
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let sending = 0;
+    // The real broker, with each send held until the test lets it go: a batch caught in flight.
+    const held: Transport = {
+      ...kafka,
+      producer: () => {
+        const real = kafka.producer();
+        return {
+          connect: () => real.connect(),
+          disconnect: () => real.disconnect(),
+          send: async (batch: readonly TopicMessages[]) => {
+            sending++;
+            await gate;
+            await real.send(batch);
+          },
+        };
+      },
+    };
+    const relay = new OutboxRelay({ dataSource: db.dataSource, schema: db.schema, transport: held, pollIntervalMs: 100 });
+    await relay.start();
+    const outbox = new Outbox({ schema: db.schema, codec: new EventCodec() });
+    await db.dataSource.transaction((em) => outbox.add(em, [1, 2, 3].map((seq) => stockAdjusted(topic, 'SKU-STOP', seq))));
+    await eventually(() => expect(sending).toBe(1));
+
+    const stopped = relay.stop();
+    release();
+    await stopped;
+
+    expect(await db.outboxCount()).toBe(0);
+    expect(relay.publishedCount).toBe(3);
+    expect(relay.isLeader).toBe(false);
+    const admin = kafka.admin();
+    await admin.connect();
+    expect(await admin.endOffsets(topic)).toEqual([{ partition: 0, offset: '3' }]);
+    await admin.disconnect();
+  });
+});
