@@ -2,6 +2,7 @@ import { EventCodec } from '@switchyard/contracts';
 import { parseBrokers } from '@switchyard/infra';
 import { FatalError } from '../errors';
 import { DeadLetterHeaders, Headers } from '../headers';
+import { Inbox } from '../inbox/inbox';
 import { JsonLogger } from '../logger';
 import { messagingMigration } from '../migrations';
 import { deadLetterTopic } from '../names';
@@ -228,6 +229,25 @@ describe('EventConsumer, Outbox and OutboxRelay (real Kafka and PostgreSQL)', ()
     await expect(db.dataSource.transaction((em) => outbox.add(em, [broken]))).rejects.toThrow(/StockAdjusted payload is invalid: onHandAfter/);
     await expect(db.dataSource.transaction((em) => outbox.add(em, [{ ...invalid, topic: 'orders lifecycle' }]))).rejects.toThrow(/Topic name "orders lifecycle" is not allowed/);
     expect(await db.outboxCount()).toBe(0);
+  });
+
+  it('records each message once per consumer group in the inbox, and prunes entries past a cutoff', async () => {
+    const inbox = new Inbox(db.schema);
+    const entry = (groupId: string, messageId: string) => ({ groupId, messageId, eventType: 'StockAdjusted', topic: 'inventory.events', partition: 0, offset: '7' });
+    const recorded = await db.dataSource.transaction(async (em) => [
+      await inbox.record(em, entry('pruning', 'old')),
+      await inbox.record(em, entry('pruning', 'new')),
+      await inbox.record(em, entry('pruning', 'new')),
+      await inbox.record(em, entry('other-group', 'new')),
+    ]);
+    await db.dataSource.query(`UPDATE "${db.schema}".messaging_inbox SET processed_at = now() - interval '8 days' WHERE consumer_group = 'pruning' AND message_id = 'old'`);
+
+    const pruned = await db.dataSource.transaction((em) => inbox.prune(em, new Date(Date.now() - 7 * 24 * 3_600_000)));
+
+    expect(recorded).toEqual([true, true, false, true]);
+    expect(pruned).toBe(1);
+    const left = await db.dataSource.query(`SELECT consumer_group, message_id FROM "${db.schema}".messaging_inbox WHERE consumer_group IN ('pruning', 'other-group') ORDER BY 1, 2`);
+    expect(left).toEqual([{ consumer_group: 'other-group', message_id: 'new' }, { consumer_group: 'pruning', message_id: 'new' }]);
   });
 
   it('builds migrations only for strictly valid schema names, and they roll back cleanly', async () => {

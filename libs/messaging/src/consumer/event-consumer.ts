@@ -176,7 +176,10 @@ export class EventConsumer {
           const result = await this.applyRun(run, batch);
           result.committed.forEach((outcome, i) => this.finish(run[i].message, outcome, batch));
           index += result.committed.length;
-          if (result.failure === undefined) continue;
+          if (result.failure === undefined) {
+            await batch.heartbeat();
+            continue;
+          }
           alone = run[result.committed.length];
           firstFailure = result.failure === 'transaction' ? undefined : result.failure;
         }
