@@ -27,6 +27,8 @@ export interface SwitchyardServerOptions {
   readonly retry?: Partial<RetryPolicy>;
   readonly unhandledEvents?: 'dead-letter' | 'ignore';
   readonly partitionsConsumedConcurrently?: number;
+  /** Most messages of one partition applied in one transaction (see EventConsumerOptions). */
+  readonly transactionBatchSize?: number;
   /** Run this schema's outbox relay in this process (default true; only one instance per schema publishes at a time anyway). */
   readonly relay?: boolean | Partial<Omit<OutboxRelayOptions, 'dataSource' | 'schema' | 'transport' | 'logger'>>;
   readonly codec?: EventCodec;
@@ -98,6 +100,7 @@ export class SwitchyardServer extends Server implements CustomTransportStrategy 
         retry: this.options.retry,
         unhandledEvents: this.options.unhandledEvents,
         partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently,
+        transactionBatchSize: this.options.transactionBatchSize,
         logger: this.messagingLogger,
       });
       await this.consumer.start();
