@@ -6,6 +6,7 @@ import { EventCodec, EventOf } from '@switchyard/contracts';
 import { parseBrokers } from '@switchyard/infra';
 import { FatalError } from '../errors';
 import { DeadLetterHeaders } from '../headers';
+import { JsonLogger } from '../logger';
 import { deadLetterTopic } from '../names';
 import { Outbox } from '../outbox/outbox';
 import { eventually } from '../testing/eventually';
@@ -149,6 +150,38 @@ describe('SwitchyardServer (NestJS custom transport strategy, real Kafka and Pos
     await admin.disconnect();
     const at = (offsets: { partition: number; offset: string }[]) => offsets.filter((p) => p.offset !== '-1' && p.offset !== '0');
     expect(at(committed)).toEqual(at(end));
+  });
+
+  it('without SwitchyardExceptionFilter, still retries and dead-letters a failing handler, and says what to register', async () => {
+    topics = { adjustments: uniqueName('nest.stock'), holds: uniqueName('nest.holds') };
+    const groupId = uniqueName('unfiltered');
+    const lines: string[] = [];
+    const strategy = new SwitchyardServer({
+      transport,
+      dataSource: db.dataSource,
+      schema: SCHEMA,
+      groupId,
+      topics: [topics.adjustments, topics.holds],
+      retry: { maxAttempts: 2, initialBackoffMs: 10, maxBackoffMs: 20 },
+      relay: { pollIntervalMs: 200 },
+      logger: new JsonLogger({ level: 'warn', write: (line) => lines.push(line) }),
+    });
+    const unfiltered = await NestFactory.createMicroservice(InventoryModule, { strategy, logger: false });
+    try {
+      await unfiltered.listen();
+      const outbox = new Outbox({ schema: SCHEMA, codec: new EventCodec() });
+      await db.dataSource.transaction((em) => outbox.add(em, [stockAdjusted(topics.adjustments, 'SKU-UNFILTERED', -1)]));
+
+      const [dead] = await readTopic(transport, deadLetterTopic(topics.adjustments), 1);
+
+      // Nest hid the FatalError, so it was treated as unknown: retried, then dead-lettered.
+      expect(dead.headers[DeadLetterHeaders.reason]).toBe('retries-exhausted');
+      expect(dead.headers[DeadLetterHeaders.attempts]).toBe('2');
+      expect(dead.headers[DeadLetterHeaders.error]).toMatch(/Internal server error.*Register SwitchyardExceptionFilter/);
+      expect(lines.some((line) => line.includes('register SwitchyardExceptionFilter'))).toBe(true);
+    } finally {
+      await unfiltered.close();
+    }
   });
 
   it('refuses to start with a @MessagePattern handler, saying what to use instead', async () => {

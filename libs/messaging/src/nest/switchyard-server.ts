@@ -73,6 +73,7 @@ export class SwitchyardServer extends Server implements CustomTransportStrategy 
   private consumer: EventConsumer | undefined;
   private relay: OutboxRelay | undefined;
   private readonly messagingLogger: MessagingLogger;
+  private warnedAboutFilter = false;
 
   constructor(private readonly options: SwitchyardServerOptions) {
     super();
@@ -143,19 +144,19 @@ export class SwitchyardServer extends Server implements CustomTransportStrategy 
         const ctx = new SwitchyardContext([context]);
         for (let handler: MessageHandler | undefined = head; handler; handler = handler.next) {
           await lastValueFrom(this.transformToObservable(await handler(event, ctx)), { defaultValue: undefined }).catch((error: unknown) => {
-            throw asError(error, pattern);
+            if (error instanceof Error) throw error;
+            if (!this.warnedAboutFilter) {
+              this.warnedAboutFilter = true;
+              this.messagingLogger.warn(
+                "a handler's error reached the consumer as Nest's generic \"Internal server error\": register SwitchyardExceptionFilter (app.useGlobalFilters) so FatalError is honoured and the DLQ names the real error",
+                { groupId: this.options.groupId, eventType: pattern },
+              );
+            }
+            throw new Error(`@EventPattern('${pattern}') handler failed: ${JSON.stringify(error)}. Register SwitchyardExceptionFilter to see the handler's own error.`);
           });
         }
       };
     }
     return handlers as EventHandlers;
   }
-}
-
-// Without SwitchyardExceptionFilter, Nest replaces any error with { status: 'error', message: 'Internal server error' }.
-function asError(error: unknown, pattern: string): unknown {
-  if (error instanceof Error) return error;
-  return new Error(
-    `@EventPattern('${pattern}') handler failed: ${JSON.stringify(error)}. Register SwitchyardExceptionFilter (app.useGlobalFilters) to see the handler's own error and honour FatalError.`,
-  );
 }
