@@ -15,14 +15,12 @@ describe('the inventory service over Kafka', () => {
   let probe: KafkaProbe;
 
   beforeAll(async () => {
-    probe = await KafkaProbe.open();
     // Default safety stock 1; none at the south location.
-    service = await startInventory({ env: { INVENTORY_DEFAULT_SAFETY_STOCK: '1', INVENTORY_SAFETY_STOCK_RULES: `${south}=0` } });
+    [probe, service] = await Promise.all([KafkaProbe.open(), startInventory({ env: { INVENTORY_DEFAULT_SAFETY_STOCK: '1', INVENTORY_SAFETY_STOCK_RULES: `${south}=0` } })]);
   });
 
   afterAll(async () => {
-    await service?.close();
-    await probe?.close();
+    await Promise.all([service?.close(), probe?.close()]);
   });
 
   const stock = async (sku: string) => {
@@ -201,13 +199,11 @@ describe('200 concurrent orders through two instances of the service', () => {
   let probe: KafkaProbe;
 
   beforeAll(async () => {
-    probe = await KafkaProbe.open();
-    service = await startInventory({ instances: 2 });
+    [probe, service] = await Promise.all([KafkaProbe.open(), startInventory({ instances: 2 })]);
   });
 
   afterAll(async () => {
-    await service?.close();
-    await probe?.close();
+    await Promise.all([service?.close(), probe?.close()]);
   });
 
   it('answers every one, holds each in full or not at all, and oversells nothing', async () => {
