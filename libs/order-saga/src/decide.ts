@@ -252,6 +252,8 @@ function timerElapsed(d: Decision, input: TimerElapsed): void {
         escalate(d, 'DEADLINE_MISSED', 'FulfilmentAccepted', 1,
           `${shipment.locationId} has not accepted fulfilment ${shipment.shipmentId} within ${waited(d.policy.replyDeadlineMs.fulfilmentAcceptance)}; ` +
           'call the location, or cancel the order. The instruction is not sent twice.');
+        // Keep a deadline running: a reply clears the escalation, and the shipment must not then wait unwatched.
+        d.scheduleTimer('FULFILMENT_ACCEPTANCE', d.now + d.policy.replyDeadlineMs.fulfilmentAcceptance, shipment.shipmentId);
       }
       return;
     }
@@ -260,6 +262,7 @@ function timerElapsed(d: Decision, input: TimerElapsed): void {
       if (shipment) {
         escalate(d, 'DEADLINE_MISSED', 'ShipmentDispatched', 1,
           `${shipment.locationId} accepted fulfilment ${shipment.shipmentId} but has not dispatched it by its deadline; call the location.`);
+        d.scheduleTimer('DISPATCH', d.now + d.policy.replyDeadlineMs.dispatch, shipment.shipmentId);
       }
       return;
     }

@@ -160,8 +160,9 @@ function reserve(p: OrderProgress, event: SagaEventOf<'ReserveStock'>): OrderPro
   };
 }
 
+/** The reserving step ends with its last answer; only then is an escalation about it over. */
 const endReservingIfDone = (p: OrderProgress): OrderProgress =>
-  p.step?.kind === 'Reserving' && !p.shipments.some((s) => s.stage === 'Reserving') ? { ...p, step: null } : p;
+  p.step?.kind === 'Reserving' && !p.shipments.some((s) => s.stage === 'Reserving') ? { ...clearAttentionFor(p, 'StockReserved'), step: null } : p;
 
 function reserved(p: OrderProgress, event: SagaEventOf<'StockReserved'>): OrderProgress {
   const { reservationId, items } = event.payload;
@@ -171,7 +172,7 @@ function reserved(p: OrderProgress, event: SagaEventOf<'StockReserved'>): OrderP
   if (shipmentId === undefined) return p;
   const undo: Compensation = { undo: 'ReleaseStock', reservationId, shipmentId, items };
   return endReservingIfDone({
-    ...clearAttentionFor(p, 'StockReserved'),
+    ...p,
     shipments: p.shipments.map((s) => (s === target ? { ...target, stage: 'Reserved', reservationId } : s)),
     abandonedReservations: p.abandonedReservations.filter((a) => a !== abandoned),
     compensations: [...p.compensations, undo],
@@ -184,7 +185,7 @@ function reservationFailed(p: OrderProgress, event: SagaEventOf<'StockReservatio
   const withoutAbandoned = { ...p, abandonedReservations: p.abandonedReservations.filter((a) => a.reservationId !== reservationId) };
   if (!target) return withoutAbandoned;
   return endReservingIfDone({
-    ...clearAttentionFor(withoutAbandoned, 'StockReserved'),
+    ...withoutAbandoned,
     shipments: p.shipments.filter((s) => s !== target),
     excludedLocationIds: exclude(p.excludedLocationIds, target.locationId),
     automaticReroutes: p.automaticReroutes + 1,

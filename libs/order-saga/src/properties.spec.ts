@@ -7,6 +7,7 @@ import { evolve, replay } from './evolve';
 import type { SagaInput } from './inputs';
 import { subtractLines } from './lines';
 import { outgoingMessages } from './messages';
+import { unplacedLines } from './plan';
 import { defaultSagaPolicy } from './policy';
 import { hasProgress, inFlight, initialState, isTerminal, type SagaState } from './state';
 import {
@@ -87,12 +88,13 @@ function candidates(state: SagaState, c: Choice, now: number, sent: readonly Sag
   return out.length > 0 && c.action % 8 !== 0 ? out : noise;
 }
 
-interface Life { readonly events: SagaEvent[]; readonly state: SagaState; readonly statuses: SagaState['status'][] }
+interface Life { readonly events: SagaEvent[]; readonly state: SagaState; readonly states: SagaState[]; readonly statuses: SagaState['status'][] }
 
 function live(choices: readonly Choice[], finalCancel: boolean): Life {
   let state = initialState();
   const events: SagaEvent[] = [];
   const statuses: SagaState['status'][] = [];
+  const states: SagaState[] = [];
   const sent: SagaInput[] = [];
   const effective = new Set<SagaInput>();
   let shipments = 0;
@@ -111,6 +113,7 @@ function live(choices: readonly Choice[], finalCancel: boolean): Life {
     events.push(...outcome);
     state = outcome.reduce(evolve, state);
     statuses.push(state.status);
+    states.push(state);
     sent.push(input);
     if (outcome.length > 0) effective.add(input);
   };
@@ -120,7 +123,7 @@ function live(choices: readonly Choice[], finalCancel: boolean): Life {
     run(pick(options, c.action)());
   }
   if (finalCancel && hasProgress(state) && !isTerminal(state)) run(cancelOrder('web-de', 'CUSTOMER_REQUEST', now));
-  return { events, state, statuses };
+  return { events, state, states, statuses };
 }
 
 type Units = Map<string, number>;
@@ -200,6 +203,36 @@ describe('saga invariants over random lives of an order', () => {
       expect(new Set(ids).size).toBe(ids.length);
     }), { numRuns: 300 });
   });
+
+  it('nothing waits forever: every awaited reply has a live deadline unless operations were asked or the order is held', () => {
+    fc.assert(fc.property(lives, (choices) => {
+      for (const state of live(choices, false).states) awaitsWithDeadlines(state);
+    }), { numRuns: 300 });
+  });
+
+  /** Escalating stops the clock only for the step operations were asked about; everything else keeps its deadline. */
+  function awaitsWithDeadlines(state: SagaState): void {
+    if (!hasProgress(state) || isTerminal(state) || state.hold) return;
+    const ticking = (purpose: string, shipmentId: string | null = null) =>
+      state.timers.some((t) => t.purpose === purpose && (shipmentId === null || t.shipmentId === shipmentId));
+    const stepEscalated = ['OrderRouted', 'StockReserved', 'CarrierSelected'].includes(state.attention?.awaiting ?? '');
+    if (!stepEscalated) {
+      if (state.step?.kind === 'Routing') expect(ticking('ROUTING_REPLY')).toBe(true);
+      if (state.step?.kind === 'Reserving') expect(ticking('RESERVATION_REPLY')).toBe(true);
+      if (state.step?.kind === 'SelectingCarrier') expect(ticking('CARRIER_REPLY') || ticking('CARRIER_RETRY')).toBe(true);
+    }
+    for (const s of state.shipments) {
+      if (s.stage === 'Instructed') expect(ticking('FULFILMENT_ACCEPTANCE', s.shipmentId)).toBe(true);
+      if (s.stage === 'Accepted') expect(ticking('DISPATCH', s.shipmentId)).toBe(true);
+    }
+    if (state.heldLines.length > 0) expect(ticking('BACK_ORDER_REVIEW')).toBe(true);
+    if (state.step || state.attention) return;
+    // With nothing asked at order level and no escalation, nothing may be left that the saga should be asking about.
+    expect(state.shipments.filter((s) => s.stage === 'Planned')).toEqual([]);
+    expect(unplacedLines(state)).toEqual([]);
+    const shipsWhole = state.order.backOrderPolicy === 'HOLD' || state.order.backOrderPolicy === 'SPLIT';
+    if (!(shipsWhole && state.heldLines.length > 0)) expect(state.shipments.filter((s) => s.stage === 'Reserved')).toEqual([]);
+  }
 
   it('replaying the stored events, even through JSON, reproduces the state', () => {
     fc.assert(fc.property(lives, (choices) => {

@@ -45,6 +45,17 @@ describe('durable timers: every awaited reply has a deadline', () => {
     ]);
   });
 
+  it('given reservations escalated, when only one of two answers, then the escalation stands until the last one does', () => {
+    const split = () => routed(1, [shipment('shp-1', 'dc-berlin', allLines().slice(0, 2)), shipment('shp-2', 'dc-hamburg', allLines().slice(2))]);
+    const escalated = () => [accepted('SPLIT'), split(), timerElapsed(timerId(2), T0 + 30 * S), timerElapsed(timerId(3), T0 + 60 * S), timerElapsed(timerId(4), T0 + 90 * S)];
+    const { state } = given(...escalated()).when(stockReserved(1, 'dc-berlin', allLines().slice(0, 2))).then([ev('StockReserved')]);
+    expect(state).toMatchObject({ status: 'Reserving', attention: { awaiting: 'StockReserved' } });
+    const after = given(...escalated(), stockReserved(1, 'dc-berlin', allLines().slice(0, 2)))
+      .when(stockReserved(2, 'dc-hamburg', allLines().slice(2)))
+      .then([ev('StockReserved'), ev('SelectCarrier'), scheduled(5, 'CARRIER_REPLY', T0 + 120 * S)]);
+    expect(after.state).toMatchObject({ status: 'SelectingCarrier', attention: null });
+  });
+
   it('given a carrier was asked for, when its deadline passes, then carrier is asked again', () => {
     given(accepted(), plan(), stockReserved(1, 'dc-berlin', allLines())).when(timerElapsed(timerId(3), T0 + 120 * S)).then([
       ev('TimerElapsed'),
@@ -53,24 +64,32 @@ describe('durable timers: every awaited reply has a deadline', () => {
     ]);
   });
 
-  it('given a location was instructed, when it does not accept in time, then operations are asked and the instruction is not sent twice', () => {
+  it('given a location was instructed, when it does not accept in time, then operations are asked, the instruction is not sent twice and a new deadline watches it', () => {
     const { state } = given(accepted(), plan(), stockReserved(1, 'dc-berlin', allLines()), carrierSelected(['shp-1']))
       .when(timerElapsed(timerId(4), T0 + 1_800 * S))
-      .then([ev('TimerElapsed'), ev('OrderNeedsAttention', expect.objectContaining({ problem: 'DEADLINE_MISSED', awaiting: 'FulfilmentAccepted', sagaState: 'INSTRUCTED' }))]);
+      .then([
+        ev('TimerElapsed'),
+        ev('OrderNeedsAttention', expect.objectContaining({ problem: 'DEADLINE_MISSED', awaiting: 'FulfilmentAccepted', sagaState: 'INSTRUCTED' })),
+        scheduled(5, 'FULFILMENT_ACCEPTANCE', T0 + 3_600 * S, 'shp-1'),
+      ]);
     expect(state.status).toBe('NeedsAttention');
   });
 
   it('given the acceptance deadline escalated, when the location accepts after all, then the order is back to instructed', () => {
     const { state } = given(accepted(), plan(), stockReserved(1, 'dc-berlin', allLines()), carrierSelected(['shp-1']), timerElapsed(timerId(4), T0 + 1_800 * S))
       .when(fulfilmentAccepted('shp-1', 'dc-berlin', null, T0 + 2_000 * S))
-      .then([ev('FulfilmentAccepted'), scheduled(5, 'DISPATCH', T0 + 2_000 * S + defaultSagaPolicy.replyDeadlineMs.dispatch, 'shp-1')]);
+      .then([ev('FulfilmentAccepted'), ev('TimerCancelled'), scheduled(6, 'DISPATCH', T0 + 2_000 * S + defaultSagaPolicy.replyDeadlineMs.dispatch, 'shp-1')]);
     expect(state).toMatchObject({ status: 'Instructed', attention: null });
   });
 
   it('given the location accepted, when dispatch is overdue, then operations are asked to call the location', () => {
     given(accepted(), plan(), stockReserved(1, 'dc-berlin', allLines()), carrierSelected(['shp-1']), fulfilmentAccepted('shp-1', 'dc-berlin', T0))
       .when(timerElapsed(timerId(5), T0 + 4 * 3_600 * S))
-      .then([ev('TimerElapsed'), ev('OrderNeedsAttention', expect.objectContaining({ awaiting: 'ShipmentDispatched', detail: expect.stringContaining('call the location') }))]);
+      .then([
+        ev('TimerElapsed'),
+        ev('OrderNeedsAttention', expect.objectContaining({ awaiting: 'ShipmentDispatched', detail: expect.stringContaining('call the location') })),
+        scheduled(6, 'DISPATCH', T0 + 4 * 3_600 * S + defaultSagaPolicy.replyDeadlineMs.dispatch, 'shp-1'),
+      ]);
   });
 
   it('given the routing deadline was cancelled by the reply, when the stale timer fires anyway, then nothing happens', () => {
