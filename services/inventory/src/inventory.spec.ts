@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { EventPayload } from '@switchyard/contracts';
 import { DeadLetterHeaders } from '@switchyard/messaging';
-import { balances, eventually, InventoryUnderTest, KafkaProbe, runId, send, startInventory } from './testing/inventory-test-kit';
+import { appliedBy, balances, eventually, InventoryUnderTest, KafkaProbe, runId, send, startInventory } from './testing/inventory-test-kit';
 
 // The service as deployed: commands and warehouse events in over Kafka, answers out over Kafka, state in its schema.
 const north = `dc-north-${runId}`;
@@ -187,6 +187,18 @@ describe('the inventory service over Kafka', () => {
     await counted([sku, north, 1]);
   });
 
+  it('dead-letters a ReserveStock it can never hold, naming the order, reservation and line', async () => {
+    const orderId = newOrder();
+    const reservationId = randomUUID();
+    await probe.publish(send.reserve(orderId, reservationId, [{ lineId: '7', sku: newSku(), locationId: north, quantity: 0 }]));
+    const dead = await probe.waitForDeadLetter(orderId);
+    expect(dead.headers[DeadLetterHeaders.reason]).toBe('fatal-error');
+    expect(dead.headers[DeadLetterHeaders.error]).toBe(
+      `ReserveStock ${reservationId} of order ${orderId} cannot be held: line 7 (SKU-${runId}-${skuCount} at ${north}) asks for 0 units; ask for 1 or more. Correct the command and send it with a new reservation id.`,
+    );
+    expect((await reservation(reservationId)).status).toBe(404);
+  });
+
   it('answers 404 with what to do for an unknown SKU', async () => {
     const response = await fetch(`${service.url}/v1/stock/NOPE-${runId}`);
     expect(response.status).toBe(404);
@@ -230,6 +242,8 @@ describe('200 concurrent orders through two instances of the service', () => {
     expect(new Set([...answered.held, ...answered.failed].map((e) => e.reservationId)).size).toBe(commands.length);
     expect(answered.held.length).toBeGreaterThan(0);
     expect(answered.failed.length).toBeGreaterThan(0);
+    // Both instances took their share: the handlers really ran side by side.
+    for (const instance of service.instances) expect(appliedBy(instance)).toBeGreaterThan(0);
 
     const heldIds = new Set(answered.held.map((e) => e.reservationId));
     const expected = new Map<string, number>();

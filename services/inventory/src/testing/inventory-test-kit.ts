@@ -205,6 +205,7 @@ export async function startInventory(options: { instances?: number; env?: Record
     await database.drop();
     throw error;
   }
+  if (instances.length > 1) await groupStable(definition.name, instances.length);
   return {
     database,
     instances,
@@ -214,6 +215,28 @@ export async function startInventory(options: { instances?: number; env?: Record
       await database.drop();
     },
   };
+}
+
+/** Waits until every instance has joined the group and holds partitions, so work really spreads over them. */
+async function groupStable(groupId: string, members: number): Promise<void> {
+  const admin = kafka().admin();
+  await admin.connect();
+  try {
+    await eventually(async () => {
+      const {
+        groups: [group],
+      } = await admin.describeGroups([groupId]);
+      if (group?.state !== 'Stable' || group.members.length !== members) throw new Error(`group ${groupId} is ${group?.state} with ${group?.members.length} of ${members} members`);
+    });
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Messages each instance's consumer applied so far. */
+export function appliedBy(instance: RunningService): number {
+  const [microservice] = instance.app.getMicroservices();
+  return microservice.unwrap<{ consumer?: { stats: { applied: number } } }>().consumer?.stats.applied ?? 0;
 }
 
 /** A fresh database migrated as the service migrates it, with a pool of `connections`: for tests below the transport. */
