@@ -98,6 +98,7 @@ export class EventConsumer {
   private readonly transactionBatchSize: number;
   private consumer: TransportConsumer | undefined;
   private producer: TransportProducer | undefined;
+  private starting: Promise<void> | undefined;
   private readonly counts = { applied: 0, duplicate: 0, ignored: 0, 'dead-lettered': 0, interrupted: 0 };
 
   constructor(private readonly options: EventConsumerOptions) {
@@ -120,7 +121,11 @@ export class EventConsumer {
   }
 
   async start(): Promise<void> {
-    if (this.consumer) return;
+    this.starting ??= this.connectAndRun();
+    await this.starting;
+  }
+
+  private async connectAndRun(): Promise<void> {
     const { transport, groupId, topics } = this.options;
     if (this.options.createTopics) await ensureTopics(transport, topics, this.options.createTopics);
     const producer = transport.producer();
@@ -133,6 +138,7 @@ export class EventConsumer {
       await consumer.run({ eachBatch: (batch) => this.consumeBatch(batch) });
     } catch (error) {
       this.producer = undefined;
+      this.starting = undefined;
       await consumer.disconnect().catch(() => undefined);
       await producer.disconnect().catch(() => undefined);
       throw error;
@@ -143,6 +149,9 @@ export class EventConsumer {
 
   /** Stops fetching, lets the message in progress finish and commits it, then disconnects. */
   async stop(): Promise<void> {
+    // A stop during start waits for the start, so nothing is left running.
+    await this.starting?.catch(() => undefined);
+    this.starting = undefined;
     const consumer = this.consumer;
     if (!consumer) return;
     this.consumer = undefined;

@@ -54,6 +54,7 @@ export class OutboxRelay {
   private readonly logger: MessagingLogger;
   private producer: TransportProducer | undefined;
   private loop: Promise<void> | undefined;
+  private starting: Promise<void> | undefined;
   private stopping = false;
   private wake: (() => void) | undefined;
   // Set by a NOTIFY that arrives while a batch is in flight, so the next idle() does not sleep through it.
@@ -87,15 +88,26 @@ export class OutboxRelay {
 
   /** Connects the producer and starts relaying in the background. */
   async start(): Promise<void> {
-    if (this.loop) return;
-    this.stopping = false;
-    this.producer = this.options.transport.producer();
-    await this.producer.connect();
-    this.loop = this.run();
+    this.starting ??= (async () => {
+      this.stopping = false;
+      const producer = this.options.transport.producer();
+      try {
+        await producer.connect();
+      } catch (error) {
+        this.starting = undefined;
+        throw error;
+      }
+      this.producer = producer;
+      this.loop = this.run();
+    })();
+    await this.starting;
   }
 
   /** Finishes the batch in progress, releases the lock, disconnects. */
   async stop(): Promise<void> {
+    // A stop during start waits for the start, so nothing is left running.
+    await this.starting?.catch(() => undefined);
+    this.starting = undefined;
     if (!this.loop) return;
     this.stopping = true;
     this.wake?.();
