@@ -1,6 +1,6 @@
-import { accepted, allLines, carrierSelected, dispatched, fulfilmentAccepted, fulfilmentRejected, q, routed, shipment, stockReserved, T0 } from './testing/fixtures';
+import { accepted, allLines, carrierSelected, dispatched, fulfilmentAccepted, fulfilmentRejected, q, routed, shipment, stockReserved, T0, timerElapsed } from './testing/fixtures';
 import { completed, releaseStock, reserveStock, routeOrder } from './testing/expected';
-import { ev, given, scheduled, timerCancelled } from './testing/spec';
+import { ev, given, scheduled, timerCancelled, timerId } from './testing/spec';
 
 const berlin = [q('l1'), q('l2')];
 const hamburg = [q('l3')];
@@ -52,6 +52,13 @@ describe('warehouse rejection or short pick: release that stock and re-route the
     given(...splitInstructed(), fulfilmentRejected('shp-2', 'dc-hamburg', hamburg))
       .when(routed(2, [shipment('shp-3', 'dc-munich', hamburg)]))
       .then([ev('OrderRouted'), timerCancelled(6), reserveStock(3, 'dc-munich', hamburg), scheduled(7, 'RESERVATION_REPLY', T0 + 30_000)]);
+  });
+
+  it('given the other location missed its acceptance deadline, when the re-route plan arrives, then the saga still reserves it', () => {
+    const { state } = given(...splitInstructed(), fulfilmentRejected('shp-2', 'dc-hamburg', hamburg), timerElapsed(timerId(4), T0 + 1_800_000))
+      .when(routed(2, [shipment('shp-3', 'dc-munich', hamburg)]))
+      .then([ev('OrderRouted'), timerCancelled(6), reserveStock(3, 'dc-munich', hamburg), scheduled(8, 'RESERVATION_REPLY', T0 + 30_000)]);
+    expect(state).toMatchObject({ status: 'Reserving', attention: { awaiting: 'FulfilmentAccepted' } });
   });
 
   it('given a rejection was re-routed to a third location, when everything is dispatched, then the order completes with the two shipments that left', () => {

@@ -53,6 +53,10 @@ export interface Attention {
   readonly awaiting: string | null;
 }
 
+/** Escalations after which the saga starts nothing by itself: its automatic re-routes are spent. */
+export const waitsForOperator = (attention: Attention | null): boolean =>
+  attention?.problem === 'RETRIES_EXHAUSTED' && attention.awaiting === null;
+
 export interface OperatorHold {
   readonly operatorId: string;
   readonly reason: string;

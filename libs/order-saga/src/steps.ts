@@ -3,7 +3,7 @@ import type { Decision } from './decision';
 import { addLines, asReservationItems, intersectLines, totalUnits } from './lines';
 import { lineValue } from './money';
 import { unplacedLines } from './plan';
-import { inFlight, statusLabel, type OrderProgress, type TrackedShipment } from './state';
+import { inFlight, statusLabel, waitsForOperator, type OrderProgress, type TrackedShipment } from './state';
 
 // The saga's moves: each sends one request and starts its deadline, or publishes what happened.
 
@@ -121,7 +121,7 @@ export function proceed(d: Decision): void {
     finish(d);
     return;
   }
-  if (p.attention) return;
+  if (waitsForOperator(p.attention)) return;
   if (planned.length > 0) return reservePlanned(d);
   if (unplaced.length > 0) return routeLines(d, p.routingAttempt + 1, unplaced, p.excludedLocationIds);
   const shipsWhole = p.order.backOrderPolicy === 'HOLD' || p.order.backOrderPolicy === 'SPLIT';
