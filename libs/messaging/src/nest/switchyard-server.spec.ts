@@ -13,7 +13,7 @@ import { eventually } from '../testing/eventually';
 import { createMessagingTestDatabase, insertEffect, MessagingTestDatabase, readTopic, stockAdjusted, uniqueName } from '../testing/messaging-test-kit';
 import { createKafkaTransport } from '../transport/kafka-transport';
 import { Transport } from '../transport/transport';
-import { SwitchyardContext, SwitchyardExceptionFilter, SwitchyardServer } from './switchyard-server';
+import { SwitchyardContext, SwitchyardExceptionFilter, SwitchyardServer, SwitchyardServerOptions } from './switchyard-server';
 
 const SCHEMA = 'nest_inventory';
 
@@ -95,7 +95,7 @@ describe('SwitchyardServer (NestJS custom transport strategy, real Kafka and Pos
     await db?.close();
   });
 
-  function server(groupId: string): SwitchyardServer {
+  function server(groupId: string, extra: Partial<SwitchyardServerOptions> = {}): SwitchyardServer {
     return new SwitchyardServer({
       transport,
       dataSource: db.dataSource,
@@ -104,6 +104,7 @@ describe('SwitchyardServer (NestJS custom transport strategy, real Kafka and Pos
       topics: [topics.adjustments, topics.holds],
       retry: { maxAttempts: 2, initialBackoffMs: 10, maxBackoffMs: 20 },
       relay: { pollIntervalMs: 200 },
+      ...extra,
     });
   }
 
@@ -156,16 +157,7 @@ describe('SwitchyardServer (NestJS custom transport strategy, real Kafka and Pos
     topics = { adjustments: uniqueName('nest.stock'), holds: uniqueName('nest.holds') };
     const groupId = uniqueName('unfiltered');
     const lines: string[] = [];
-    const strategy = new SwitchyardServer({
-      transport,
-      dataSource: db.dataSource,
-      schema: SCHEMA,
-      groupId,
-      topics: [topics.adjustments, topics.holds],
-      retry: { maxAttempts: 2, initialBackoffMs: 10, maxBackoffMs: 20 },
-      relay: { pollIntervalMs: 200 },
-      logger: new JsonLogger({ level: 'warn', write: (line) => lines.push(line) }),
-    });
+    const strategy = server(groupId, { logger: new JsonLogger({ level: 'warn', write: (line) => lines.push(line) }) });
     const unfiltered = await NestFactory.createMicroservice(InventoryModule, { strategy, logger: false });
     try {
       await unfiltered.listen();
