@@ -90,7 +90,28 @@ function candidates(state: SagaState, c: Choice, now: number, sent: readonly Sag
 
 interface Life { readonly events: SagaEvent[]; readonly state: SagaState; readonly states: SagaState[]; readonly statuses: SagaState['status'][] }
 
-function live(choices: readonly Choice[], finalCancel: boolean): Life {
+/** How a random life ends: as it is, with the customer cancelling, or with every party answering well until the order ends. */
+type Ending = 'as-is' | 'cancel' | 'cooperate';
+
+/** The reply a well-behaved world gives next: routing places everything, inventory holds, locations ship, operators release. */
+function cooperativeInput(state: SagaState, now: number, nextShipment: () => string): SagaInput | null {
+  if (!hasProgress(state) || isTerminal(state)) return null;
+  if (state.hold) return releaseOrder('ops-anna', 'checked', now);
+  if (waitsForOperator(state.attention)) return rerouteOrder([], 'ops-anna', 'try again', now);
+  const step = state.step;
+  if (step?.kind === 'Routing') return routed(step.attempt, [shipment(nextShipment(), 'dc-z', [...step.lines])], [], now);
+  const reserving = state.shipments.find((s) => s.stage === 'Reserving');
+  if (reserving && reserving.stage === 'Reserving') return stockReserved(reservationNumber(reserving.reservationId), reserving.locationId, [...reserving.lines], now);
+  if (step?.kind === 'SelectingCarrier') return carrierSelected([...step.shipmentIds], now);
+  const atLocation = state.shipments.find(inFlight);
+  if (atLocation) return dispatched(atLocation.shipmentId, atLocation.locationId, [...atLocation.lines], now);
+  const review = state.timers.find((t) => t.purpose === 'BACK_ORDER_REVIEW');
+  if (review) return timerElapsed(review.timerId, review.dueAt);
+  if (state.heldLines.length > 0 || state.attention) return releaseOrder('ops-anna', 'go on', now);
+  return null;
+}
+
+function live(choices: readonly Choice[], ending: Ending): Life {
   let state = initialState();
   const events: SagaEvent[] = [];
   const statuses: SagaState['status'][] = [];
@@ -122,7 +143,13 @@ function live(choices: readonly Choice[], finalCancel: boolean): Life {
     const options = candidates(state, c, now, sent, () => `shp-${++shipments}`);
     run(pick(options, c.action)());
   }
-  if (finalCancel && hasProgress(state) && !isTerminal(state)) run(cancelOrder('web-de', 'CUSTOMER_REQUEST', now));
+  if (ending === 'cancel' && hasProgress(state) && !isTerminal(state)) run(cancelOrder('web-de', 'CUSTOMER_REQUEST', now));
+  for (let turn = 0; ending === 'cooperate' && turn < 100; turn++) {
+    now += 60_000;
+    const input = cooperativeInput(state, now, () => `shp-${++shipments}`);
+    if (!input) break;
+    run(input);
+  }
   return { events, state, states, statuses };
 }
 
@@ -160,7 +187,7 @@ describe('saga invariants over random lives of an order', () => {
   it('explores the saga: random lives reach completion, cancellation, releases, re-routes and escalations', () => {
     const seen = new Set<string>();
     for (const choices of fc.sample(lives, { numRuns: 400, seed: 7 })) {
-      const life = live(choices, false);
+      const life = live(choices, 'as-is');
       seen.add(life.state.status);
       for (const e of life.events) seen.add(e.type === 'ReleaseStock' ? `ReleaseStock:${e.payload.reason}` : e.type);
     }
@@ -172,7 +199,7 @@ describe('saga invariants over random lives of an order', () => {
 
   it('never reaches more than one terminal outcome, and a terminal state never changes', () => {
     fc.assert(fc.property(lives, (choices) => {
-      const life = live(choices, false);
+      const life = live(choices, 'as-is');
       const endings = life.events.filter((e) => e.type === 'OrderCompleted' || e.type === 'OrderCancelled' || e.type === 'OrderRejected');
       expect(endings.length).toBeLessThanOrEqual(1);
       const first = life.statuses.findIndex((s) => s === 'Completed' || s === 'Cancelled' || s === 'Rejected');
@@ -182,14 +209,14 @@ describe('saga invariants over random lives of an order', () => {
 
   it('releases only stock it reserved, never more units of a reservation than were held', () => {
     fc.assert(fc.property(lives, (choices) => {
-      const { reserved, released } = stockLedger(live(choices, false));
+      const { reserved, released } = stockLedger(live(choices, 'as-is'));
       for (const [key, units] of released) expect(units).toBeLessThanOrEqual(reserved.get(key) ?? 0);
     }), { numRuns: 300 });
   });
 
   it('once the order is cancelled or completed, every reserved unit was shipped or released', () => {
     fc.assert(fc.property(lives, (choices) => {
-      const life = live(choices, true);
+      const life = live(choices, 'cancel');
       if (!isTerminal(life.state) || life.state.status === 'Rejected') return;
       const { reserved, released, shipped } = stockLedger(life);
       for (const [key, units] of reserved) expect((released.get(key) ?? 0) + (shipped.get(key) ?? 0)).toBeGreaterThanOrEqual(units);
@@ -197,16 +224,27 @@ describe('saga invariants over random lives of an order', () => {
     }), { numRuns: 300 });
   });
 
+  it('always ends: when every party answers well from any point, the order reaches one terminal state', () => {
+    fc.assert(fc.property(lives, (choices) => {
+      const life = live(choices, 'cooperate');
+      expect(['Completed', 'Cancelled', 'Rejected']).toContain(life.state.status);
+      if (life.state.status === 'Completed' && hasProgress(life.state)) {
+        const { reserved, released, shipped } = stockLedger(life);
+        for (const [key, units] of reserved) expect((released.get(key) ?? 0) + (shipped.get(key) ?? 0)).toBe(units);
+      }
+    }), { numRuns: 300 });
+  });
+
   it('never instructs the same shipment twice', () => {
     fc.assert(fc.property(lives, (choices) => {
-      const ids = live(choices, false).events.flatMap((e) => (e.type === 'FulfilmentInstructed' ? [e.payload.fulfilmentId] : []));
+      const ids = live(choices, 'as-is').events.flatMap((e) => (e.type === 'FulfilmentInstructed' ? [e.payload.fulfilmentId] : []));
       expect(new Set(ids).size).toBe(ids.length);
     }), { numRuns: 300 });
   });
 
   it('nothing waits forever: every awaited reply has a live deadline unless operations were asked or the order is held', () => {
     fc.assert(fc.property(lives, (choices) => {
-      for (const state of live(choices, false).states) awaitsWithDeadlines(state);
+      for (const state of live(choices, 'as-is').states) awaitsWithDeadlines(state);
     }), { numRuns: 300 });
   });
 
@@ -236,7 +274,7 @@ describe('saga invariants over random lives of an order', () => {
 
   it('replaying the stored events, even through JSON, reproduces the state', () => {
     fc.assert(fc.property(lives, (choices) => {
-      const life = live(choices, false);
+      const life = live(choices, 'as-is');
       expect(replay(life.events)).toEqual(life.state);
       expect(replay(JSON.parse(JSON.stringify(life.events)) as SagaEvent[])).toEqual(life.state);
     }), { numRuns: 200 });
