@@ -34,6 +34,14 @@ describe('the inventory service over Kafka', () => {
   };
   const levelOf = (sku: string, locationId: string) => (e: EventPayload<'StockLevelChanged'>) => e.sku === sku && e.locationId === locationId;
   const forReservation = (reservationId: string) => (e: { reservationId: string }) => e.reservationId === reservationId;
+  /** Reserves one line of a new order and waits until the service holds it. */
+  const holding = async (sku: string, locationId: string, quantity: number) => {
+    const orderId = newOrder();
+    const reservationId = randomUUID();
+    await probe.publish(send.reserve(orderId, reservationId, [{ lineId: '1', sku, locationId, quantity }]));
+    await probe.waitFor('StockReserved', forReservation(reservationId));
+    return { orderId, reservationId };
+  };
   /** Counts stock at locations and waits until the service has applied each count. */
   const counted = async (...counts: [sku: string, locationId: string, onHand: number][]) => {
     await probe.publish(...counts.map(([sku, locationId, onHand]) => send.count(sku, locationId, onHand)));
@@ -109,10 +117,7 @@ describe('the inventory service over Kafka', () => {
   it('releases part of a reservation, then the rest, then answers a repeated or unknown release with nothing', async () => {
     const sku = newSku();
     await counted([sku, north, 8]);
-    const orderId = newOrder();
-    const reservationId = randomUUID();
-    await probe.publish(send.reserve(orderId, reservationId, [{ lineId: '1', sku, locationId: north, quantity: 5 }]));
-    await probe.waitFor('StockReserved', forReservation(reservationId));
+    const { orderId, reservationId } = await holding(sku, north, 5);
 
     await probe.publish(send.release(orderId, reservationId, [{ lineId: '1', sku, locationId: north, quantity: 2 }]));
     const [part] = await probe.waitFor('ReservationReleased', forReservation(reservationId));
@@ -137,10 +142,7 @@ describe('the inventory service over Kafka', () => {
   it('consumes the reservation on dispatch: on hand and reserved go down together', async () => {
     const sku = newSku();
     await counted([sku, north, 10]);
-    const orderId = newOrder();
-    const reservationId = randomUUID();
-    await probe.publish(send.reserve(orderId, reservationId, [{ lineId: '1', sku, locationId: north, quantity: 4 }]));
-    await probe.waitFor('StockReserved', forReservation(reservationId));
+    const { orderId, reservationId } = await holding(sku, north, 4);
     await probe.publish(send.dispatched(orderId, north, [{ lineId: '1', sku, quantity: 4 }]));
     const [after] = await probe.waitFor('StockLevelChanged', (e) => levelOf(sku, north)(e) && e.onHand === 6);
     expect(after).toMatchObject({ onHand: 6, reserved: 0, safetyStock: 1, available: 5 });
@@ -150,13 +152,11 @@ describe('the inventory service over Kafka', () => {
   it('records a dispatch of more than was reserved, taking it off on hand, without failing', async () => {
     const sku = newSku();
     await counted([sku, south, 5]);
-    const orderId = newOrder();
-    const reservationId = randomUUID();
-    await probe.publish(send.reserve(orderId, reservationId, [{ lineId: '1', sku, locationId: south, quantity: 2 }]));
-    await probe.waitFor('StockReserved', forReservation(reservationId));
+    const { orderId, reservationId } = await holding(sku, south, 2);
     await probe.publish(send.dispatched(orderId, south, [{ lineId: '1', sku, quantity: 3 }]));
     await probe.waitFor('StockLevelChanged', (e) => levelOf(sku, south)(e) && e.onHand === 2);
     expect(await stock(sku)).toEqual([{ locationId: south, onHand: 2, reserved: 0, safetyStock: 0, available: 2 }]);
+    expect((await reservation(reservationId)).body).toMatchObject({ status: 'DISPATCHED', items: [{ quantity: 2, dispatched: 2, held: 0 }] });
     const [movement] = await service.instances[0].dataSource.query(
       `SELECT on_hand_delta, reserved_delta, reference, note FROM inventory.stock_movements WHERE sku = $1 AND movement = 'DISPATCHED'`,
       [sku],
@@ -167,9 +167,7 @@ describe('the inventory service over Kafka', () => {
   it('shows a count below what is reserved (stock lost) as ATP 0', async () => {
     const sku = newSku();
     await counted([sku, south, 6]);
-    const reservationId = randomUUID();
-    await probe.publish(send.reserve(newOrder(), reservationId, [{ lineId: '1', sku, locationId: south, quantity: 5 }]));
-    await probe.waitFor('StockReserved', forReservation(reservationId));
+    await holding(sku, south, 5);
     await probe.publish(send.count(sku, south, 2, -4));
     const [lost] = await probe.waitFor('StockLevelChanged', (e) => levelOf(sku, south)(e) && e.onHand === 2);
     expect(lost).toMatchObject({ onHand: 2, reserved: 5, available: 0 });

@@ -39,7 +39,7 @@ describe('200 concurrent reservations competing for scarce stock', () => {
   let mostAtOnce = 0;
 
   beforeAll(async () => {
-    ({ dataSource, close } = await openInventoryDatabase(CONNECTIONS + 5));
+    ({ dataSource, close } = await openInventoryDatabase(CONNECTIONS));
     for (const sku of skus) {
       for (const locationId of locations) {
         const onHand = 4 + Math.floor(random() * 12);
