@@ -45,6 +45,7 @@ export function resendReservations(d: Decision): void {
 
 export function selectCarrier(d: Decision, shipmentIds: readonly string[]): void {
   const { order } = d.progress;
+  // Intake accepts single-currency orders, so the first line's currency is the order's.
   const currency = order.lines[0]?.unitPrice.currency ?? 'EUR';
   const shipments = d.progress.shipments.filter((s) => shipmentIds.includes(s.shipmentId)).map((shipment) => {
     const priced = orderLinesFor(d.progress, shipment.lines);
