@@ -10,7 +10,8 @@ import { Outbox, OutgoingEvent } from '../outbox/outbox';
 import { backoffDelay, retryPolicy, RetryPolicy, sleep } from '../retry';
 import { ensureTopics, TopicSettings } from '../topics';
 import { extractTraceContext, inSpan, messagingTracer, traceIdOf } from '../tracing/trace-context';
-import { ConsumedBatch, ConsumedMessage, Transport, TransportConsumer, TransportProducer } from '../transport/transport';
+import { RecoveringProducer } from '../transport/recovering-producer';
+import { ConsumedBatch, ConsumedMessage, Transport, TransportConsumer } from '../transport/transport';
 import { deadLetterRecord } from './dead-letter';
 
 /** An event as a handler receives it: decoded, resolved to today's schema, with the writer's version. */
@@ -97,7 +98,7 @@ export class EventConsumer {
   private readonly logger: MessagingLogger;
   private readonly transactionBatchSize: number;
   private consumer: TransportConsumer | undefined;
-  private producer: TransportProducer | undefined;
+  private producer: RecoveringProducer | undefined;
   private starting: Promise<void> | undefined;
   private readonly counts = { applied: 0, duplicate: 0, ignored: 0, 'dead-lettered': 0, interrupted: 0 };
 
@@ -128,7 +129,7 @@ export class EventConsumer {
   private async connectAndRun(): Promise<void> {
     const { transport, groupId, topics } = this.options;
     if (this.options.createTopics) await ensureTopics(transport, topics, this.options.createTopics);
-    const producer = transport.producer();
+    const producer = new RecoveringProducer(transport);
     const consumer = transport.consumer({ groupId, partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently });
     try {
       await producer.connect();
@@ -433,7 +434,7 @@ export class EventConsumer {
     return batch.isRunning() && !batch.isStale();
   }
 
-  private requireProducer(): TransportProducer {
+  private requireProducer(): RecoveringProducer {
     if (!this.producer) throw new MessagingConfigurationError(`Consumer group ${this.options.groupId} is not started: call start() first.`);
     return this.producer;
   }

@@ -20,6 +20,45 @@ describe('OutboxRelay shutdown (real Kafka and PostgreSQL)', () => {
     await db?.close();
   });
 
+  it('replaces a producer whose sends keep failing (a desynchronised idempotent producer) and publishes with a fresh one', async () => {
+    const topic = uniqueName('relay');
+    await ensureTopics(kafka, [topic], { partitions: 1, replicationFactor: 1 });
+    let created = 0;
+    let failed = 0;
+    // The first producer fails every send, as kafkajs's does once out of step with the broker; later ones are real.
+    const flaky: Transport = {
+      ...kafka,
+      producer: () => {
+        const real = kafka.producer();
+        const broken = created++ === 0;
+        return {
+          connect: () => real.connect(),
+          disconnect: () => real.disconnect(),
+          send: async (batch: readonly TopicMessages[]) => {
+            if (broken) {
+              failed++;
+              throw new Error('The broker received an out of order sequence number');
+            }
+            await real.send(batch);
+          },
+        };
+      },
+    };
+    const relay = new OutboxRelay({ dataSource: db.dataSource, schema: db.schema, transport: flaky, pollIntervalMs: 100, maxBackoffMs: 100 });
+    try {
+      await relay.start();
+      const outbox = new Outbox({ schema: db.schema, codec: new EventCodec() });
+      await db.dataSource.transaction((em) => outbox.add(em, [1, 2].map((seq) => stockAdjusted(topic, 'SKU-FRESH', seq))));
+
+      await eventually(async () => expect(await db.outboxCount()).toBe(0));
+
+      expect(failed).toBe(1);
+      expect(created).toBe(2);
+    } finally {
+      await relay.stop();
+    }
+  });
+
   it('finishes the batch in flight when stopped: published rows are deleted, nothing is sent twice', async () => {
     const topic = uniqueName('relay');
     await ensureTopics(kafka, [topic], { partitions: 1, replicationFactor: 1 });

@@ -9,7 +9,8 @@ import { OUTBOX_TABLE } from '../migrations';
 import { outboxChannel, quotedSchema } from '../names';
 import { backoffDelay, sleep } from '../retry';
 import { inSpan, linkFromHeaders, messagingTracer } from '../tracing/trace-context';
-import { TopicMessages, Transport, TransportMessage, TransportProducer } from '../transport/transport';
+import { RecoveringProducer } from '../transport/recovering-producer';
+import { TopicMessages, Transport, TransportMessage } from '../transport/transport';
 
 export interface OutboxRelayOptions {
   /** The service's DataSource: the relay opens one connection of its own with the same settings. */
@@ -52,7 +53,7 @@ export class OutboxRelay {
   private readonly standbyRetryMs: number;
   private readonly maxBackoffMs: number;
   private readonly logger: MessagingLogger;
-  private producer: TransportProducer | undefined;
+  private producer: RecoveringProducer | undefined;
   private loop: Promise<void> | undefined;
   private starting: Promise<void> | undefined;
   private stopping = false;
@@ -90,7 +91,7 @@ export class OutboxRelay {
   async start(): Promise<void> {
     this.starting ??= (async () => {
       this.stopping = false;
-      const producer = this.options.transport.producer();
+      const producer = new RecoveringProducer(this.options.transport);
       try {
         await producer.connect();
       } catch (error) {
@@ -209,7 +210,7 @@ export class OutboxRelay {
     return rows.length;
   }
 
-  private requireProducer(): TransportProducer {
+  private requireProducer(): RecoveringProducer {
     if (!this.producer) throw new MessagingConfigurationError('OutboxRelay is not started: call start() first.');
     return this.producer;
   }
