@@ -1,8 +1,9 @@
 import {
-  accepted, allLines, cancelOrder, carrierSelected, dispatched, q, reservationFailed, routed, shipment, stockReserved, unroutable,
+  accepted, allLines, cancelOrder, carrierSelected, dispatched, holdOrder, q, reservationFailed, routed, shipment, stockReserved, unroutable,
 } from './testing/fixtures';
 import { releaseStock } from './testing/expected';
-import { ev, given, timerCancelled } from './testing/spec';
+import { defaultSagaPolicy } from './policy';
+import { ev, given, givenWithPolicy, timerCancelled } from './testing/spec';
 
 const berlin = [q('l1'), q('l2')];
 const hamburg = [q('l3')];
@@ -84,6 +85,23 @@ describe('cancellation at every stage, compensating in reverse', () => {
 
   it('given the order is back-ordered, when the customer cancels, then the review deadline is dropped and the order cancelled', () => {
     given(accepted(), unroutable(1, allLines())).when(cancelOrder()).then([timerCancelled(2), cancelled()]);
+  });
+
+  it('given an operator holds the order with stock reserved, when it is cancelled, then the held stock is released', () => {
+    given(...bothReserved(), holdOrder()).when(cancelOrder('ops-anna', 'OPERATOR')).then([
+      releaseStock(2, 'dc-hamburg', hamburg, 'ORDER_CANCELLED'),
+      releaseStock(1, 'dc-berlin', berlin, 'ORDER_CANCELLED'),
+      ev('OrderCancelled', { reason: 'OPERATOR', cancelledLines: allLines(), detail: 'Cancelled by ops-anna' }),
+    ]);
+  });
+
+  it('given the order waits for operations after lost races, when it is cancelled, then the stock still held is released', () => {
+    const policy = { ...defaultSagaPolicy, maxAutomaticReroutes: 0 };
+    const { state } = givenWithPolicy(policy, ...bothReserved().slice(0, 3), reservationFailed(2, 'dc-hamburg', hamburg)).when(cancelOrder()).then([
+      releaseStock(1, 'dc-berlin', berlin, 'ORDER_CANCELLED'),
+      cancelled(),
+    ]);
+    expect(state).toMatchObject({ status: 'Cancelled', compensations: [] });
   });
 
   it('given no order was accepted, when a cancel arrives, then it is refused as unknown', () => {

@@ -40,6 +40,15 @@ describe('operations: hold, release, re-route', () => {
     ]);
   });
 
+  it('given stock was reserved during a hold, when the operator releases, then carrier selection starts', () => {
+    const { state } = given(accepted(), plan(), holdOrder(), stockReserved(1, 'dc-berlin', allLines())).when(releaseOrder()).then([
+      ev('OrderReleased', { releasedBy: 'ops-anna', note: null }),
+      ev('SelectCarrier'),
+      scheduled(3, 'CARRIER_REPLY', T0 + 120_000),
+    ]);
+    expect(state.status).toBe('SelectingCarrier');
+  });
+
   it('given a carrier is chosen during a hold, when it arrives, then nothing is instructed until the release asks again', () => {
     const { state } = given(accepted(), plan(), stockReserved(1, 'dc-berlin', allLines()), holdOrder()).when(carrierSelected(['shp-1'])).then([ev('CarrierSelected')]);
     expect(state).toMatchObject({ status: 'OnHold', shipments: [{ stage: 'Reserved' }] });
