@@ -126,8 +126,9 @@ export class OrderIntake {
 
   /**
    * Inserts the order under its dedupe key. When the key is taken: the same content is the same order (returned,
-   * nothing published); other content replaces a rejected order (a corrected resend), and is refused as
-   * DUPLICATE_ORDER next to a live one. Concurrent submissions of one key serialise on the unique index.
+   * nothing published) unless it was rejected and would now be accepted; other content replaces a rejected order
+   * (a corrected resend), and is refused as DUPLICATE_ORDER next to a live one. Concurrent submissions of one key
+   * serialise on the unique index.
    */
   private async record(em: EntityManager, publish: Publish, submission: Submission, orderId: string, decided: Decided, events: EventFactory): Promise<IntakeOutcome> {
     for (let attempt = 0; attempt < 3; attempt++) {
@@ -139,7 +140,9 @@ export class OrderIntake {
       );
       const current = rows[0];
       if (!current) continue; // superseded meanwhile: try the insert again
-      if (current.content_sha256.equals(submission.contentSha256)) return resent(current);
+      const sameContent = current.content_sha256.equals(submission.contentSha256);
+      // A resend of a rejected order that would now pass (its SKU became known) is decided afresh.
+      if (sameContent && !(current.status === 'REJECTED' && !decided.rejection)) return resent(current);
       if (current.status === 'REJECTED') {
         await em.query(`UPDATE ${SCHEMA}.orders SET is_current = false, updated_at = now() WHERE order_id = $1`, [current.order_id]);
         continue;
