@@ -1,0 +1,4 @@
+import { runServiceMain } from '@switchyard/service-kit';
+import { carrierTablerateService } from './carrier-tablerate.definition';
+
+runServiceMain(carrierTablerateService());

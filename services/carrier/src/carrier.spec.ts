@@ -1,0 +1,213 @@
+import { randomUUID } from 'node:crypto';
+import { EventOf } from '@switchyard/contracts';
+import { createTestDatabase, type TestDatabase } from '@switchyard/infra';
+import { amountOf } from '@switchyard/rating';
+import { startService, type RunningService } from '@switchyard/service-kit';
+import { carrierService } from './carrier.definition';
+import { eventually, expectCount, publish, TopicReader } from './testing/bus';
+import { startServiceProcess } from './testing/process';
+
+// The carrier service with the real table-rate adapter (services/carrier-tablerate/config/rate-table.yaml) on
+// real Kafka and PostgreSQL. Adapter ids are new each run, so their request topics hold only this run's requests.
+const run = randomUUID().slice(0, 8);
+const tablerate = `tr-${run}`;
+const down = `down-${run}`;
+
+const brokers = () => process.env['KAFKA_BROKERS'];
+const quiet = { writeLog: () => undefined };
+
+function selectCarrier(orderId: string, overrides: Partial<EventOf<'SelectCarrier'>['payload']> = {}): EventOf<'SelectCarrier'> {
+  return {
+    type: 'SelectCarrier',
+    payload: {
+      metadata: { eventId: randomUUID(), occurredAt: Date.now(), correlationId: orderId, causationId: null },
+      orderId,
+      destination: { recipientName: 'Kim Weber', line1: 'Torstraße 12', line2: null, city: 'Berlin', region: null, postalCode: '10119', countryCode: 'DE', coordinates: null },
+      serviceLevel: 'STANDARD',
+      promisedDate: '2099-12-31',
+      shipments: [{ shipmentId: `${orderId}-s1`, locationId: 'dc-leipzig', weightGrams: 800, declaredValue: { amount: '39.99', currency: 'EUR' } }],
+      ...overrides,
+    },
+  };
+}
+
+const newOrder = () => `ord-${randomUUID()}`;
+
+interface Started {
+  readonly service: RunningService;
+  readonly database: TestDatabase;
+}
+
+async function startCarrier(scenario: string, env: Record<string, string>): Promise<Started> {
+  const database = await createTestDatabase(`carrier ${scenario}`);
+  const fullEnv = { DATABASE_URL: database.url, KAFKA_BROKERS: brokers(), SELECTION_SCAN_INTERVAL_MS: '100', ...env };
+  // A consumer group per scenario: the scenarios run one after another, never sharing carrier.commands partitions.
+  const service = await startService({ ...carrierService(fullEnv), name: `carrier-spec-${scenario}` }, { env: fullEnv, ...quiet });
+  return { service, database };
+}
+
+async function stop(started: Started | undefined): Promise<void> {
+  await started?.service.close();
+  await started?.database.drop();
+}
+
+let adapterDatabase: TestDatabase;
+const adapters: { stop(): Promise<void> }[] = [];
+let reader: TopicReader;
+
+// The adapters run as their own processes (services/carrier-tablerate/src/main.ts), as in a deployment.
+beforeAll(async () => {
+  adapterDatabase = await createTestDatabase('carrier adapters');
+  const adapterEnv = (carrierId: string, simulateDown: boolean) => ({
+    DATABASE_URL: adapterDatabase.url,
+    KAFKA_BROKERS: brokers(),
+    CARRIER_ID: carrierId,
+    SIMULATE_DOWN: String(simulateDown),
+    LOG_LEVEL: 'warn',
+  });
+  // One after the other: the second finds the shared schema migrated.
+  adapters.push(await startServiceProcess('services/carrier-tablerate/src/main.ts', adapterEnv(tablerate, false)));
+  adapters.push(await startServiceProcess('services/carrier-tablerate/src/main.ts', adapterEnv(down, true)));
+  reader = await TopicReader.start(['carrier.events', 'carrier.adapter.replies', `carrier.adapter.requests.${tablerate}`, `carrier.adapter.requests.${down}`]);
+});
+
+afterAll(async () => {
+  await reader?.stop();
+  await Promise.all(adapters.map((adapter) => adapter.stop()));
+  await adapterDatabase?.drop();
+});
+
+const outcomes = (orderId: string) => [
+  ...reader.of('CarrierSelected', (p) => p.orderId === orderId),
+  ...reader.of('CarrierSelectionFailed', (p) => p.orderId === orderId),
+];
+const firstOutcome = (orderId: string) => eventually(() => expectCount(outcomes(orderId), 1, `outcome for ${orderId}`)[0]);
+
+describe('with one adapter that answers', () => {
+  let carrier: Started;
+  // A deadline far beyond the test's patience: an outcome proves the selection closed when the adapter answered.
+  beforeAll(async () => {
+    carrier = await startCarrier('one-adapter', { CARRIERS: tablerate, QUOTE_TIMEOUT_MS: '300000' });
+  });
+  afterAll(() => stop(carrier));
+
+  it('selects the cheapest service that meets the promised date, as soon as every adapter answered', async () => {
+    const orderId = newOrder();
+    await publish([selectCarrier(orderId)]);
+    const outcome = await firstOutcome(orderId);
+    if (outcome.type !== 'CarrierSelected') throw new Error(`expected CarrierSelected, got ${JSON.stringify(outcome.payload)}`);
+    const [selection] = outcome.payload.selections;
+    expect(outcome.payload.selections).toHaveLength(1);
+    // ECONOMY: 3.49 + 8.5 % fuel = 3.79, the cheapest of the four DE→DE services for 800 g.
+    expect(selection).toMatchObject({ shipmentId: `${orderId}-s1`, carrier: { carrierId: tablerate, serviceCode: 'ECONOMY' } });
+    expect(amountOf(selection?.quotedCost.amount ?? '')).toBe(amountOf('3.79'));
+    // The request carried the origin country from LOCATION_COUNTRIES.
+    const [request] = reader.of('CarrierQuoteRequested', (p) => p.orderId === orderId);
+    expect(request?.payload.parcels).toEqual([expect.objectContaining({ originLocationId: 'dc-leipzig', originCountryCode: 'DE', weightGrams: 800 })]);
+  });
+
+  it('takes a dearer service when only it meets the date', async () => {
+    // The promised date is the STANDARD service's delivery date from an earlier quote: ECONOMY arrives later.
+    const probe = newOrder();
+    await publish([selectCarrier(probe)]);
+    await firstOutcome(probe);
+    const [reply] = reader.of('CarrierQuoted', (p) => p.orderId === probe);
+    const standard = reply?.payload.quotes.find((q) => q.carrier.serviceCode === 'STANDARD');
+    if (!standard) throw new Error('the table offers STANDARD for DE→DE');
+
+    const orderId = newOrder();
+    await publish([selectCarrier(orderId, { promisedDate: standard.estimatedDelivery })]);
+    const outcome = await firstOutcome(orderId);
+    expect(outcome.type === 'CarrierSelected' && outcome.payload.selections.map((s) => [s.carrier.serviceCode, amountOf(s.quotedCost.amount)])).toEqual([['STANDARD', amountOf('4.55')]]);
+  });
+
+  it('takes the fastest, then the cheapest, when no service meets the promised date', async () => {
+    const orderId = newOrder();
+    await publish([selectCarrier(orderId, { promisedDate: '2000-01-03' })]);
+    const outcome = await firstOutcome(orderId);
+    // EXPRESS (10.74) and NEXT_DAY_1200 (16.17) both take one day; EXPRESS is cheaper.
+    expect(outcome.type === 'CarrierSelected' && outcome.payload.selections.map((s) => [s.carrier.serviceCode, amountOf(s.quotedCost.amount)])).toEqual([['EXPRESS', amountOf('10.74')]]);
+  });
+
+  it('fails with DESTINATION_NOT_SERVED for a country the table does not reach', async () => {
+    const orderId = newOrder();
+    const toUs = selectCarrier(orderId).payload.destination;
+    await publish([selectCarrier(orderId, { destination: { ...toUs, countryCode: 'US' } })]);
+    const outcome = await firstOutcome(orderId);
+    expect(outcome).toMatchObject({ type: 'CarrierSelectionFailed', payload: { reason: 'DESTINATION_NOT_SERVED', shipmentIds: [`${orderId}-s1`] } });
+    expect(outcome.type === 'CarrierSelectionFailed' && outcome.payload.detail).toContain(`${tablerate}: unavailable (DESTINATION_NOT_SERVED`);
+  });
+
+  it('does not start a second selection for a re-sent SelectCarrier, and answers it again from the stored outcome', async () => {
+    const orderId = newOrder();
+    await publish([selectCarrier(orderId)]);
+    const first = await firstOutcome(orderId);
+    await publish([selectCarrier(orderId)]);
+    const both = await eventually(() => expectCount(outcomes(orderId), 2, `outcomes for ${orderId}`));
+    expect(both[1]?.payload).toEqual({ ...first.payload, metadata: expect.objectContaining({ correlationId: orderId }) });
+    expect(both[1]?.payload.metadata.eventId).not.toBe(first.payload.metadata.eventId);
+    const rows = await carrier.service.dataSource.query(
+      `SELECT count(DISTINCT s.selection_id)::int AS selections, count(r.request_id)::int AS requests
+       FROM carrier.selections s JOIN carrier.quote_requests r USING (selection_id) WHERE s.order_id = $1`,
+      [orderId],
+    );
+    expect(rows).toEqual([{ selections: 1, requests: 1 }]);
+    expect(reader.of('CarrierQuoteRequested', (p) => p.orderId === orderId)).toHaveLength(1);
+  });
+});
+
+describe('with an adapter that never answers beside one that does', () => {
+  let carrier: Started;
+  beforeAll(async () => {
+    carrier = await startCarrier('fallback', { CARRIERS: `${tablerate},${down}`, QUOTE_TIMEOUT_MS: '3000' });
+  });
+  afterAll(() => stop(carrier));
+
+  it('closes at the deadline with the quotes that arrived, skipping the silent adapter', async () => {
+    const orderId = newOrder();
+    await publish([selectCarrier(orderId)]);
+    const outcome = await firstOutcome(orderId);
+    expect(outcome).toMatchObject({ type: 'CarrierSelected', payload: { selections: [{ carrier: { carrierId: tablerate, serviceCode: 'ECONOMY' } }] } });
+    // Both adapters were asked; the silent one's request is still unanswered, and the selection closed at its deadline.
+    expect(reader.of('CarrierQuoteRequested', (p) => p.orderId === orderId).map((e) => e.payload.carrierId).sort()).toEqual([down, tablerate].sort());
+    const requests = await carrier.service.dataSource.query(
+      `SELECT r.carrier_id, r.answered_at IS NOT NULL AS answered, s.closed_at >= s.deadline_at AS at_deadline
+       FROM carrier.quote_requests r JOIN carrier.selections s USING (selection_id) WHERE s.order_id = $1 ORDER BY r.carrier_id`,
+      [orderId],
+    );
+    expect(requests).toEqual(
+      [
+        { carrier_id: down, answered: false, at_deadline: true },
+        { carrier_id: tablerate, answered: true, at_deadline: true },
+      ].sort((a, b) => a.carrier_id.localeCompare(b.carrier_id)),
+    );
+  });
+});
+
+describe('when no adapter answers', () => {
+  let carrier: Started;
+  beforeAll(async () => {
+    carrier = await startCarrier('all-down', { CARRIERS: down, QUOTE_TIMEOUT_MS: '2000' });
+  });
+  afterAll(() => stop(carrier));
+
+  it('fails the selection with CARRIERS_UNAVAILABLE at the deadline, naming the silent carrier', async () => {
+    const orderId = newOrder();
+    await publish([selectCarrier(orderId)]);
+    const outcome = await firstOutcome(orderId);
+    expect(outcome).toMatchObject({
+      type: 'CarrierSelectionFailed',
+      payload: { orderId, reason: 'CARRIERS_UNAVAILABLE', shipmentIds: [`${orderId}-s1`], detail: `shipment ${orderId}-s1: ${down}: no answer by the deadline` },
+    });
+  });
+
+  it('fails at once, without asking, for a shipment from a location with no configured country', async () => {
+    const orderId = newOrder();
+    const shipment = { shipmentId: `${orderId}-s9`, locationId: 'dc-atlantis', weightGrams: 100, declaredValue: { amount: '1.00', currency: 'EUR' } };
+    await publish([selectCarrier(orderId, { shipments: [shipment] })]);
+    const outcome = await firstOutcome(orderId);
+    expect(outcome).toMatchObject({ type: 'CarrierSelectionFailed', payload: { reason: 'OTHER', shipmentIds: [`${orderId}-s9`] } });
+    expect(outcome.type === 'CarrierSelectionFailed' && outcome.payload.detail).toMatch(/dc-atlantis, whose country is not in LOCATION_COUNTRIES/);
+    expect(reader.of('CarrierQuoteRequested', (p) => p.orderId === orderId)).toHaveLength(0);
+  });
+});
