@@ -112,6 +112,14 @@ describe('the inventory service over Kafka', () => {
     expect(await stock(sku)).toEqual([{ locationId: south, onHand: 5, reserved: 4, safetyStock: 0, available: 1 }]);
     const rows = await balances(service.instances[0].dataSource, [sku]);
     expect(rows).toEqual([{ sku, locationId: south, onHand: 5, reserved: 4, ledgerOnHand: 5, ledgerReserved: 4 }]);
+
+    // The same id for another plan is a saga bug: dead-lettered, naming both, and nothing more is held.
+    await probe.publish(send.reserve(orderId, command.payload.reservationId, [{ lineId: '1', sku, locationId: south, quantity: 1 }]));
+    const dead = await probe.waitForDeadLetter(orderId);
+    expect(dead.headers[DeadLetterHeaders.error]).toBe(
+      `ReserveStock ${command.payload.reservationId} of order ${orderId}: reservation ${command.payload.reservationId} already exists for order ${orderId} with other items; nothing more was held. Send a new plan with a new reservation id.`,
+    );
+    expect(await stock(sku)).toEqual([{ locationId: south, onHand: 5, reserved: 4, safetyStock: 0, available: 1 }]);
   });
 
   it('releases part of a reservation, then the rest, then answers a repeated or unknown release with nothing', async () => {

@@ -30,7 +30,7 @@ export interface ReservationView {
   readonly orderId: string;
   readonly status: ReservationState | 'FAILED';
   readonly items: readonly (Omit<HeldItem, 'reservationId'> & { readonly held: number })[];
-  readonly failureReason: string | null;
+  readonly failureReason: ReservationFailureReason | null;
   readonly shortItems: readonly ShortItem[];
   readonly createdAt: string;
 }
@@ -58,7 +58,7 @@ export class Inventory {
    * is taken on what they hold now, and the held units are added by one conditional UPDATE that changes a row
    * only if they still fit in its ATP; if it changes fewer rows than asked, the transaction rolls back.
    */
-  async reserve(entityManager: EntityManager, command: EventPayload<'ReserveStock'> & Cause): Promise<OutgoingEvent[]> {
+  async reserve(entityManager: EntityManager, command: EventPayload<'ReserveStock'>): Promise<OutgoingEvent[]> {
     const { orderId, reservationId, items } = command;
     const problems = reservationProblems(items);
     if (problems.length > 0) {
@@ -100,7 +100,7 @@ export class Inventory {
   }
 
   /** Gives back what the saga names (or, with no items, everything still held); unknown or already released: nothing, answered. */
-  async release(entityManager: EntityManager, command: EventPayload<'ReleaseStock'> & Cause): Promise<OutgoingEvent[]> {
+  async release(entityManager: EntityManager, command: EventPayload<'ReleaseStock'>): Promise<OutgoingEvent[]> {
     const { orderId, reservationId } = command;
     const answer = (items: EventPayload<'ReservationReleased'>['items']) => this.event(command, orderId, { type: 'ReservationReleased', payload: { orderId, reservationId, items } });
     const reservation = await this.reservations.find(entityManager, reservationId, { lock: true });
@@ -134,7 +134,7 @@ export class Inventory {
    * A location shipped: on hand and reserved go down together for what the order held there; units shipped
    * beyond what was held, or beyond what was on hand, are recorded and logged, never refused.
    */
-  async dispatch(entityManager: EntityManager, event: EventPayload<'ShipmentDispatched'> & Cause): Promise<OutgoingEvent[]> {
+  async dispatch(entityManager: EntityManager, event: EventPayload<'ShipmentDispatched'>): Promise<OutgoingEvent[]> {
     const { orderId, locationId, fulfilmentId } = event;
     if (!(await this.reservations.claimDispatch(entityManager, { fulfilmentId, trackingNumber: event.trackingNumber, orderId, locationId }))) {
       this.logger.info('dispatch already recorded for this fulfilment and parcel; stock not taken again', { orderId, fulfilmentId, trackingNumber: event.trackingNumber });
@@ -184,7 +184,7 @@ export class Inventory {
   }
 
   /** The location's count is the truth for on hand; its delta is kept in the ledger beside the change inventory saw. */
-  async count(entityManager: EntityManager, event: EventPayload<'StockAdjusted'> & Cause): Promise<OutgoingEvent[]> {
+  async count(entityManager: EntityManager, event: EventPayload<'StockAdjusted'>): Promise<OutgoingEvent[]> {
     const { sku, locationId, onHandAfter } = event;
     if (!Number.isInteger(onHandAfter) || onHandAfter < 0) {
       throw new FatalError(`StockAdjusted for ${sku} at ${locationId} says ${onHandAfter} units on hand after the change; a count cannot be negative. Correct the count at the location and send it again.`);
@@ -239,12 +239,12 @@ export class Inventory {
   private readonly safetyStockOf = (sku: string, locationId: string): number => safetyStockFor(this.safetyStock, sku, locationId);
 
   /** A re-sent ReserveStock: the outcome it had the first time, never a second hold. */
-  private async answerAgain(entityManager: EntityManager, command: EventPayload<'ReserveStock'> & Cause): Promise<OutgoingEvent[]> {
+  private async answerAgain(entityManager: EntityManager, command: EventPayload<'ReserveStock'>): Promise<OutgoingEvent[]> {
     const { orderId, reservationId, items } = command;
     const existing = (await this.reservations.find(entityManager, reservationId, { lock: false })) as StoredReservation;
     if (existing.orderId !== orderId || !sameItems(existing.items, items)) {
       throw new FatalError(
-        `ReserveStock ${reservationId} of order ${orderId} reuses the id of reservation ${reservationId} of order ${existing.orderId} with other items; nothing more was held. Send a new plan with a new reservation id.`,
+        `ReserveStock ${reservationId} of order ${orderId}: reservation ${reservationId} already exists for order ${existing.orderId} with other items; nothing more was held. Send a new plan with a new reservation id.`,
       );
     }
     this.logger.info('ReserveStock re-sent: answering its first outcome again', { orderId, reservationId, outcome: existing.outcome });
@@ -252,13 +252,13 @@ export class Inventory {
     return [this.event(command, orderId, { type: 'StockReserved', payload: { orderId, reservationId, items } })];
   }
 
-  private failed(command: EventPayload<'ReserveStock'> & Cause, reason: ReservationFailureReason, shortItems: readonly ShortItem[]): OutgoingEvent {
+  private failed(command: EventPayload<'ReserveStock'>, reason: ReservationFailureReason, shortItems: readonly ShortItem[]): OutgoingEvent {
     const { orderId, reservationId } = command;
     return this.event(command, orderId, { type: 'StockReservationFailed', payload: { orderId, reservationId, reason, shortItems: [...shortItems] } });
   }
 
   /** Takes released units off reserved, rows locked in the fixed order, each change with its ledger row. */
-  private async giveBack(entityManager: EntityManager, releases: readonly ItemChange[], command: EventPayload<'ReleaseStock'> & Cause): Promise<StockLevel[]> {
+  private async giveBack(entityManager: EntityManager, releases: readonly ItemChange[], command: EventPayload<'ReleaseStock'>): Promise<StockLevel[]> {
     const holds = holdsOfChanges(releases);
     await this.ledger.lock(entityManager, holds, { createMissing: false });
     const changes = holds.map((hold) => ({ sku: hold.sku, locationId: hold.locationId, onHandDelta: 0, reservedDelta: -hold.quantity }));
