@@ -35,7 +35,8 @@ describe('200 concurrent reservations competing for scarce stock', () => {
   const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)];
   const initialOnHand = new Map<string, number>();
   const commands: EventPayload<'ReserveStock'>[] = [];
-  const answers = new Map<string, OutgoingEvent[]>();
+  // Every answer each reservation got: two for those sent twice.
+  const answers = new Map<string, OutgoingEvent[][]>();
   let mostAtOnce = 0;
 
   beforeAll(async () => {
@@ -66,14 +67,16 @@ describe('200 concurrent reservations competing for scarce stock', () => {
     }
 
     let inFlight = 0;
+    // Every tenth command is sent twice, side by side, as a saga retry racing its original.
+    const sent = commands.flatMap((command, n) => (n % 10 === 0 ? [command, command] : [command]));
     const results = await Promise.allSettled(
-      commands.map((command) =>
+      sent.map((command) =>
         dataSource.transaction(async (em) => {
           mostAtOnce = Math.max(mostAtOnce, ++inFlight);
           try {
             const events = await inventory.reserve(em, { ...command, metadata: { ...command.metadata, eventId: randomUUID() } });
             await outbox.add(em, events);
-            answers.set(command.reservationId, events);
+            answers.set(command.reservationId, [...(answers.get(command.reservationId) ?? []), events]);
           } finally {
             inFlight--;
           }
@@ -89,14 +92,20 @@ describe('200 concurrent reservations competing for scarce stock', () => {
   });
 
   const outcomes = () => {
-    const held = commands.filter((c) => answers.get(c.reservationId)?.[0]?.event.type === 'StockReserved');
-    const failed = commands.filter((c) => answers.get(c.reservationId)?.[0]?.event.type === 'StockReservationFailed');
+    const held = commands.filter((c) => answers.get(c.reservationId)?.[0]?.[0]?.event.type === 'StockReserved');
+    const failed = commands.filter((c) => answers.get(c.reservationId)?.[0]?.[0]?.event.type === 'StockReservationFailed');
     return { held, failed };
   };
 
-  it('ran them really at once, each answered exactly once with one outcome', () => {
+  it('ran them really at once, each answered with one outcome, a re-sent one with the same outcome again', () => {
     expect(mostAtOnce).toBeGreaterThan(1);
     expect(answers.size).toBe(RESERVATIONS);
+    commands.forEach((command, n) => {
+      const got = answers.get(command.reservationId) ?? [];
+      expect(got).toHaveLength(n % 10 === 0 ? 2 : 1);
+      const [first, again] = got.map((events) => events[0].event);
+      if (again) expect(again.payload).toEqual({ ...first.payload, metadata: again.payload.metadata });
+    });
     const { held, failed } = outcomes();
     expect(held.length + failed.length).toBe(RESERVATIONS);
     const demand = commands.flatMap((c) => c.items).reduce((sum, item) => sum + item.quantity, 0);
@@ -123,7 +132,7 @@ describe('200 concurrent reservations competing for scarce stock', () => {
     for (const item of held.flatMap((c) => c.items)) expected.set(stockKey(item.sku, item.locationId), (expected.get(stockKey(item.sku, item.locationId)) ?? 0) + item.quantity);
     for (const row of await balances(dataSource, skus)) expect(row.reserved).toBe(expected.get(stockKey(row.sku, row.locationId)) ?? 0);
     for (const command of held) {
-      const [answer] = answers.get(command.reservationId) ?? [];
+      const [[answer]] = answers.get(command.reservationId) ?? [[]];
       expect(answer?.event.payload).toMatchObject({ orderId: command.orderId, reservationId: command.reservationId, items: command.items });
     }
     const stored: { outcome: string; n: number }[] = await dataSource.query(`SELECT outcome, count(*)::int AS n FROM inventory.reservations GROUP BY outcome ORDER BY outcome`);
@@ -136,7 +145,7 @@ describe('200 concurrent reservations competing for scarce stock', () => {
   it('names in each failure the lines that did not fit, with what was asked and what was available then', async () => {
     const finalAtp = new Map((await balances(dataSource, skus)).map((row) => [stockKey(row.sku, row.locationId), availableToPromise(row, safetyStockFor(policy, row.sku, row.locationId))]));
     for (const command of outcomes().failed) {
-      const [answer] = answers.get(command.reservationId) ?? [];
+      const [[answer]] = answers.get(command.reservationId) ?? [[]];
       const failure = answer?.event.payload as EventPayload<'StockReservationFailed'>;
       expect(failure.reason).toBe('INSUFFICIENT_STOCK');
       expect(failure.shortItems.length).toBeGreaterThan(0);
@@ -169,14 +178,15 @@ describe('200 concurrent reservations competing for scarce stock', () => {
     for (const hold of holds) expect(hold.reserved_after).toBeLessThanOrEqual(hold.on_hand_after - safetyStockFor(policy, hold.sku, hold.location_id));
   });
 
-  it('wrote one answer per reservation and one StockLevelChanged per SKU × location held, in the same transactions', async () => {
+  it('wrote one answer per command and one StockLevelChanged per SKU × location held (none for a re-send), in the same transactions', async () => {
     const rows: { event_type: string; n: number }[] = await dataSource.query(`SELECT event_type, count(*)::int AS n FROM inventory.messaging_outbox GROUP BY event_type ORDER BY event_type`);
-    const { held, failed } = outcomes();
+    const { held } = outcomes();
     const changes = held.reduce((n, c) => n + new Set(c.items.map((i) => stockKey(i.sku, i.locationId))).size, 0);
+    const answered = (type: string) => [...answers.values()].flat().filter((events) => events[0].event.type === type).length;
     expect(rows).toEqual([
       { event_type: 'StockLevelChanged', n: changes + skus.length * locations.length },
-      { event_type: 'StockReservationFailed', n: failed.length },
-      { event_type: 'StockReserved', n: held.length },
+      { event_type: 'StockReservationFailed', n: answered('StockReservationFailed') },
+      { event_type: 'StockReserved', n: answered('StockReserved') },
     ]);
   });
 });
