@@ -5,6 +5,7 @@ import { EntityManager } from 'typeorm';
 import { Catalogue } from '../catalogue/catalogue';
 import { Channel, ChannelRegistry } from '../channels/channel-registry';
 import { OrderProjection } from '../projection/order-projection';
+import type { OrderStatus } from '../projection/order-status';
 import { SCHEMA } from '../schema';
 import { OrderSubmission, Problem, readOrder } from './read-order';
 
@@ -32,7 +33,7 @@ export type IntakeOutcome =
       readonly orderId: string;
       /** False when this was a resend of an order already recorded: nothing new was published. */
       readonly created: boolean;
-      readonly status: string;
+      readonly status: OrderStatus;
       readonly rejection: Rejection | null;
       /** For a DUPLICATE_ORDER rejection: the order that already holds this channel order id. */
       readonly conflictsWithOrderId: string | null;
@@ -62,7 +63,7 @@ interface Decided {
 
 interface CurrentOrder {
   readonly order_id: string;
-  readonly status: string;
+  readonly status: OrderStatus;
   readonly content_sha256: Buffer;
   readonly rejection_reason: OrderRejectionReason | null;
   readonly rejection_problems: Problem[] | null;
