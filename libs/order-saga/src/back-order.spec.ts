@@ -1,4 +1,4 @@
-import { accepted, allLines, carrierSelected, dispatched, q, routed, shipment, stockAdjusted, stockReserved, T0, timerElapsed, unroutable } from './testing/fixtures';
+import { accepted, allLines, carrierSelected, dispatched, q, routed, shipment, stockLevelChanged, stockReserved, T0, timerElapsed, unroutable } from './testing/fixtures';
 import { completed, instructed, reserveStock, routeOrder, selectCarrier } from './testing/expected';
 import { ev, given, scheduled, timerCancelled } from './testing/spec';
 
@@ -28,9 +28,9 @@ describe('back-order policy HOLD: the order ships whole or waits', () => {
   });
 
   it('given the order is back-ordered, when stock of a held SKU arrives, then it is released and routed again', () => {
-    const { state } = given(accepted('HOLD'), unroutable(1, allLines())).when(stockAdjusted('TEAPOT', 'dc-berlin', 12, T0 + 1000)).then([
+    const { state } = given(accepted('HOLD'), unroutable(1, allLines())).when(stockLevelChanged('TEAPOT', 'dc-berlin', 12, T0 + 1000)).then([
       timerCancelled(2),
-      ev('OrderReleased', { releasedBy: null, note: '12 × TEAPOT arrived at dc-berlin (RECEIVED)' }),
+      ev('OrderReleased', { releasedBy: null, note: '12 × TEAPOT available to promise at dc-berlin' }),
       routeOrder(2, allLines()),
       scheduled(3, 'ROUTING_REPLY', T0 + 1000 + 30_000),
     ]);
@@ -39,7 +39,7 @@ describe('back-order policy HOLD: the order ships whole or waits', () => {
 
   it('given the order was released after stock arrived, when it is routed, reserved, instructed and dispatched, then it completes', () => {
     given(
-      accepted('HOLD'), unroutable(1, allLines()), stockAdjusted('TEAPOT', 'dc-berlin', 12),
+      accepted('HOLD'), unroutable(1, allLines()), stockLevelChanged('TEAPOT', 'dc-berlin', 12),
       routed(2, [shipment('shp-9', 'dc-berlin', allLines())]), stockReserved(1, 'dc-berlin', allLines()), carrierSelected(['shp-9']),
     ).when(dispatched('shp-9', 'dc-berlin', allLines())).then([
       ev('ShipmentDispatched'),
@@ -48,10 +48,10 @@ describe('back-order policy HOLD: the order ships whole or waits', () => {
     ]);
   });
 
-  it('given the order is back-ordered, when stock of another SKU arrives or stock is removed, then nothing happens', () => {
+  it('given the order is back-ordered, when another SKU becomes available or the held SKU has nothing to promise, then nothing happens', () => {
     const spec = given(accepted('HOLD'), unroutable(1, [q('l3')]));
-    spec.when(stockAdjusted('SPOON', 'dc-berlin', 5)).thenNothing();
-    spec.when(stockAdjusted('TEAPOT', 'dc-berlin', -1)).thenNothing();
+    spec.when(stockLevelChanged('SPOON', 'dc-berlin', 5)).thenNothing();
+    spec.when(stockLevelChanged('TEAPOT', 'dc-berlin', 0)).thenNothing();
   });
 
   it('given the order is back-ordered, when the review deadline passes, then it is released and routed again', () => {
@@ -118,7 +118,7 @@ describe('back-order policy PART_SHIP: ship what is available, hold the rest', (
   it('given part shipped and teapots wait, when teapots arrive and go through, then the order completes with both shipments', () => {
     given(
       accepted('PART_SHIP'), partialPlan(), stockReserved(1, 'dc-berlin', berlin), carrierSelected(['shp-1']), dispatched('shp-1', 'dc-berlin', berlin),
-      stockAdjusted('TEAPOT', 'dc-hamburg', 2), routed(2, [shipment('shp-2', 'dc-hamburg', teapots)]), stockReserved(2, 'dc-hamburg', teapots),
+      stockLevelChanged('TEAPOT', 'dc-hamburg', 2), routed(2, [shipment('shp-2', 'dc-hamburg', teapots)]), stockReserved(2, 'dc-hamburg', teapots),
       carrierSelected(['shp-2']),
     ).when(dispatched('shp-2', 'dc-hamburg', teapots)).then([
       ev('ShipmentDispatched'),

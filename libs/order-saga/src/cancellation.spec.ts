@@ -1,9 +1,15 @@
 import {
-  accepted, allLines, cancelOrder, carrierSelected, dispatched, holdOrder, q, reservationFailed, routed, shipment, stockReserved, unroutable,
+  accepted, allLines, cancelOrder, carrierSelected, dispatched, fulfilmentCancelled, holdOrder, q, received, reservationFailed, routed, shipment,
+  stockReserved, T0, timerElapsed, unroutable, ORDER_ID,
 } from './testing/fixtures';
+import { hasProgress } from './state';
 import { releaseStock } from './testing/expected';
 import { defaultSagaPolicy } from './policy';
-import { ev, given, givenWithPolicy, timerCancelled } from './testing/spec';
+import { ev, given, givenWithPolicy, scheduled, timerCancelled } from './testing/spec';
+
+const CONFIRM = defaultSagaPolicy.replyDeadlineMs.fulfilmentCancellation;
+const cancelOrderWithNote = (note: string) =>
+  received('CancelOrder', { orderId: ORDER_ID, requestedBy: 'web-de', reason: 'CUSTOMER_REQUEST', note }, T0);
 
 const berlin = [q('l1'), q('l2')];
 const hamburg = [q('l3')];
@@ -59,8 +65,57 @@ describe('cancellation at every stage, compensating in reverse', () => {
       releaseStock(2, 'dc-hamburg', hamburg, 'ORDER_CANCELLED'),
       releaseStock(1, 'dc-berlin', berlin, 'ORDER_CANCELLED'),
       cancelled(),
+      scheduled(6, 'FULFILMENT_CANCELLATION', T0 + CONFIRM, 'shp-2'),
+      scheduled(7, 'FULFILMENT_CANCELLATION', T0 + CONFIRM, 'shp-1'),
     ]);
-    expect(state).toMatchObject({ status: 'Cancelled', compensations: [], timers: [] });
+    expect(state).toMatchObject({ status: 'Cancelled', compensations: [], timers: [{ shipmentId: 'shp-2' }, { shipmentId: 'shp-1' }] });
+  });
+
+  it('given instructions were withdrawn, when a location confirms, then its shipment is withdrawn and its deadline dropped', () => {
+    const { state } = given(...bothInstructed(), cancelOrder()).when(fulfilmentCancelled('shp-2', 'dc-hamburg')).then([
+      ev('FulfilmentCancelled'),
+      timerCancelled(6),
+    ]);
+    expect(state).toMatchObject({ status: 'Cancelled', timers: [{ shipmentId: 'shp-1' }] });
+    expect(hasProgress(state) && state.shipments.find((s) => s.shipmentId === 'shp-2')?.stage).toBe('Withdrawn');
+  });
+
+  it('given a location confirmed the withdrawal, when the confirmation comes again, then nothing happens', () => {
+    given(...bothInstructed(), cancelOrder(), fulfilmentCancelled('shp-2', 'dc-hamburg')).when(fulfilmentCancelled('shp-2', 'dc-hamburg')).thenNothing();
+  });
+
+  it('given instructions were withdrawn, when a location does not confirm in time, then operations are asked to call it', () => {
+    const { state } = given(...bothInstructed(), cancelOrder(), fulfilmentCancelled('shp-2', 'dc-hamburg'))
+      .when((h) => timerElapsed(h.timer('FULFILMENT_CANCELLATION', 'shp-1'), T0 + CONFIRM))
+      .then([
+        ev('TimerElapsed'),
+        ev('OrderNeedsAttention', {
+          sagaState: 'CANCELLED', problem: 'DEADLINE_MISSED', awaiting: 'FulfilmentCancelled', attempts: 1,
+          detail: 'Order ord-100: dc-berlin has not confirmed within 1800 s that it withdrew fulfilment shp-1 of this cancelled order; ' +
+            'call the location so it does not ship (its stock was already released).',
+        }),
+      ]);
+    expect(state).toMatchObject({ status: 'Cancelled', timers: [] });
+  });
+
+  it('given the order is live, when a location withdraws an instruction on its own, then its stock is released and the shipment re-routed', () => {
+    given(...bothInstructed()).when(fulfilmentCancelled('shp-2', 'dc-hamburg')).then([
+      ev('FulfilmentCancelled'),
+      timerCancelled(5),
+      releaseStock(2, 'dc-hamburg', hamburg, 'FULFILMENT_REJECTED'),
+      ev('RouteOrder'),
+      ev('TimerScheduled'),
+    ]);
+  });
+
+  it('given the order is cancelled with a note, when instructions are withdrawn, then the location is told why', () => {
+    const { events } = given(...bothInstructed()).when(cancelOrderWithNote('customer moved')).then([
+      timerCancelled(4), timerCancelled(5),
+      ev('FulfilmentCancellationRequested', { fulfilmentId: 'shp-2', locationId: 'dc-hamburg', reason: 'CUSTOMER_REQUEST: customer moved' }),
+      ev('FulfilmentCancellationRequested', { fulfilmentId: 'shp-1', locationId: 'dc-berlin', reason: 'CUSTOMER_REQUEST: customer moved' }),
+      ev('ReleaseStock'), ev('ReleaseStock'), ev('OrderCancelled'), ev('TimerScheduled'), ev('TimerScheduled'),
+    ]);
+    expect(events.filter((e) => e.type === 'FulfilmentCancellationRequested')).toHaveLength(2);
   });
 
   it('given one shipment left, when the customer cancels, then only the remainder is undone and cancelled', () => {
@@ -69,6 +124,7 @@ describe('cancellation at every stage, compensating in reverse', () => {
       ev('FulfilmentCancellationRequested', { fulfilmentId: 'shp-1', locationId: 'dc-berlin', reason: 'CUSTOMER_REQUEST' }),
       releaseStock(1, 'dc-berlin', berlin, 'ORDER_CANCELLED'),
       cancelled(berlin, 'Cancelled by web-de; already dispatched and not affected: shp-2'),
+      scheduled(6, 'FULFILMENT_CANCELLATION', T0 + CONFIRM, 'shp-1'),
     ]);
   });
 
@@ -111,6 +167,7 @@ describe('cancellation at every stage, compensating in reverse', () => {
   it('given the instruction was cancelled, when the location dispatches anyway, then operations are told to correct stock and arrange a return', () => {
     const { state } = given(...bothInstructed(), cancelOrder()).when(dispatched('shp-1', 'dc-berlin', berlin)).then([
       ev('ShipmentDispatched'),
+      timerCancelled(7),
       ev('OrderNeedsAttention', {
         sagaState: 'CANCELLED', problem: 'COMPENSATION_FAILED', awaiting: null, attempts: 1,
         detail: 'Order ord-100: fulfilment shp-1 left dc-berlin (tracking trk-shp-1) after the order was cancelled, and its stock was already released. ' +

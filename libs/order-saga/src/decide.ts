@@ -50,12 +50,13 @@ function handle(d: Decision, input: SagaInput): Rejection | undefined {
     case 'StockReserved': stockReserved(d, input); return;
     case 'StockReservationFailed': reservationFailed(d, input); return;
     case 'ReservationReleased': return; // Releases are fire-and-forget through the outbox; inventory's reply changes nothing here.
-    case 'StockAdjusted': stockArrived(d, input); return;
+    case 'StockLevelChanged': stockArrived(d, input); return;
     case 'CarrierSelected': carrierSelected(d, input); return;
     case 'CarrierSelectionFailed': carrierFailed(d, input); return;
     case 'FulfilmentAccepted': fulfilmentAccepted(d, input); return;
     case 'FulfilmentRejected': fulfilmentRejected(d, input); return;
     case 'ShipmentDispatched': dispatched(d, input); return;
+    case 'FulfilmentCancelled': fulfilmentCancelled(d, input); return;
     case 'TimerElapsed': timerElapsed(d, input); return;
   }
 }
@@ -122,13 +123,13 @@ function reservationFailed(d: Decision, input: Received<'StockReservationFailed'
   rerouteOrEscalate(d, `reservation race lost: ${short || input.payload.reason}`);
 }
 
-/** New stock of a back-ordered SKU: try again now instead of at the next review. */
-function stockArrived(d: Decision, input: Received<'StockAdjusted'>): void {
+/** A back-ordered SKU is available to promise somewhere: try again now instead of at the next review. */
+function stockArrived(d: Decision, input: Received<'StockLevelChanged'>): void {
   const p = d.progress;
-  const { sku, locationId, quantityDelta, reason } = input.payload;
-  if (p.outcome || p.hold || p.step || quantityDelta <= 0 || !p.heldLines.some((l) => l.sku === sku)) return;
+  const { sku, locationId, available } = input.payload;
+  if (p.outcome || p.hold || p.step || available <= 0 || !p.heldLines.some((l) => l.sku === sku)) return;
   d.cancelTimers((t) => t.purpose === 'BACK_ORDER_REVIEW');
-  d.emit('OrderReleased', { releasedBy: null, note: `${quantityDelta} × ${sku} arrived at ${locationId} (${reason})` });
+  d.emit('OrderReleased', { releasedBy: null, note: `${available} × ${sku} available to promise at ${locationId}` });
   proceed(d);
 }
 
@@ -214,6 +215,22 @@ function dispatched(d: Decision, input: Received<'ShipmentDispatched'>): void {
   else proceed(d);
 }
 
+/**
+ * The location will not ship: the answer to our cancellation request, or (order still live) its own withdrawal,
+ * which refuses the whole shipment like a FulfilmentRejected.
+ */
+function fulfilmentCancelled(d: Decision, input: Received<'FulfilmentCancelled'>): void {
+  const { fulfilmentId, locationId } = input.payload;
+  const shipment = d.progress.shipments.find((s) => s.shipmentId === fulfilmentId && inFlight(s));
+  if (!shipment || d.progress.outcome === 'Completed') return;
+  d.record();
+  d.cancelTimers(shipmentTimer(fulfilmentId));
+  if (d.progress.outcome === 'Cancelled') return;
+  releaseHeld(d, shipment, shipment.lines, 'FULFILMENT_REJECTED');
+  if (d.progress.step) return;
+  rerouteOrEscalate(d, `${locationId} withdrew fulfilment ${fulfilmentId} (${describe(shipment.lines)}) on its own`);
+}
+
 /** The order-level requests a deadline retries: the step waiting, what was sent, who answers, and with what. */
 const awaitedReplies = {
   ROUTING_REPLY: { step: 'Routing', sent: 'RouteOrder', service: 'routing', awaiting: 'OrderRouted', policy: 'routing' },
@@ -263,6 +280,15 @@ function timerElapsed(d: Decision, input: TimerElapsed): void {
         escalate(d, 'DEADLINE_MISSED', 'ShipmentDispatched', 1,
           `${shipment.locationId} accepted fulfilment ${shipment.shipmentId} but has not dispatched it by its deadline; call the location.`);
         d.scheduleTimer('DISPATCH', d.now + d.policy.replyDeadlineMs.dispatch, shipment.shipmentId);
+      }
+      return;
+    }
+    case 'FULFILMENT_CANCELLATION': {
+      const shipment = p.shipments.find((s) => s.shipmentId === timer.shipmentId && inFlight(s));
+      if (shipment) {
+        escalate(d, 'DEADLINE_MISSED', 'FulfilmentCancelled', 1,
+          `${shipment.locationId} has not confirmed within ${waited(d.policy.replyDeadlineMs.fulfilmentCancellation)} that it withdrew fulfilment ` +
+          `${shipment.shipmentId} of this cancelled order; call the location so it does not ship (its stock was already released).`);
       }
       return;
     }
@@ -325,9 +351,12 @@ function cancel(d: Decision, input: Received<'CancelOrder'>): Rejection | undefi
   const state = requestable(d, orderId, 'be cancelled');
   if (isRejection(state)) return state;
   d.cancelTimers(() => true);
+  const withdrawn: string[] = [];
   for (const undo of [...state.compensations].reverse()) {
-    if (undo.undo === 'CancelInstruction') d.emit('FulfilmentCancellationRequested', { fulfilmentId: undo.fulfilmentId, locationId: undo.locationId, reason });
-    else d.emit('ReleaseStock', { reservationId: undo.reservationId, items: [...undo.items], reason: 'ORDER_CANCELLED' });
+    if (undo.undo === 'CancelInstruction') {
+      d.emit('FulfilmentCancellationRequested', { fulfilmentId: undo.fulfilmentId, locationId: undo.locationId, reason: note ? `${reason}: ${note}` : reason });
+      withdrawn.push(undo.fulfilmentId);
+    } else d.emit('ReleaseStock', { reservationId: undo.reservationId, items: [...undo.items], reason: 'ORDER_CANCELLED' });
   }
   const left = state.shipments.filter((s) => s.stage === 'Dispatched');
   const shipped = addLines(...left.map((s) => s.lines));
@@ -336,6 +365,8 @@ function cancel(d: Decision, input: Received<'CancelOrder'>): Rejection | undefi
     reason, cancelledLines: subtractLines(state.order.lines, shipped),
     detail: `Cancelled by ${requestedBy}${note ? `: ${note}` : ''}${alreadyLeft}`,
   });
+  // Each withdrawn instruction awaits the location's FulfilmentCancelled like any other reply.
+  for (const fulfilmentId of withdrawn) d.scheduleTimer('FULFILMENT_CANCELLATION', d.now + d.policy.replyDeadlineMs.fulfilmentCancellation, fulfilmentId);
   return undefined;
 }
 

@@ -4,7 +4,7 @@ import type { HoldOrder, RerouteOrder, TimerElapsed } from './inputs';
 /** What a deadline waits for. */
 export type TimerPurpose =
   | 'ROUTING_REPLY' | 'RESERVATION_REPLY' | 'CARRIER_REPLY' | 'CARRIER_RETRY'
-  | 'FULFILMENT_ACCEPTANCE' | 'DISPATCH' | 'BACK_ORDER_REVIEW';
+  | 'FULFILMENT_ACCEPTANCE' | 'DISPATCH' | 'BACK_ORDER_REVIEW' | 'FULFILMENT_CANCELLATION';
 
 interface Internal<T extends string, P> {
   readonly type: T;
@@ -22,12 +22,8 @@ export type TimerScheduled = Internal<'TimerScheduled', {
 export type TimerCancelled = Internal<'TimerCancelled', { readonly timerId: string }>;
 /** Lines the order gives up (CANCEL_UNAVAILABLE); reported in OrderCompleted.cancelledLines. */
 export type LinesCancelled = Internal<'LinesCancelled', { readonly lines: readonly LineQuantity[]; readonly reason: CancellationReason }>;
-/** Compensation of FulfilmentInstructed. No contract event exists for it yet (see docs/saga.md, "Contract gaps"). */
-export type FulfilmentCancellationRequested = Internal<'FulfilmentCancellationRequested', {
-  readonly fulfilmentId: string;
-  readonly locationId: string;
-  readonly reason: CancellationReason;
-}>;
+/** Compensation of FulfilmentInstructed: sent to the location's instruction topic; it answers FulfilmentCancelled. */
+export type FulfilmentCancellationRequested = EventOf<'FulfilmentCancellationRequested'>;
 /** A fired timer, recorded so the same timer cannot act twice. */
 export type TimerFired = Omit<TimerElapsed, 'now'>;
 /** An operator hold, recorded as given: who and why, for the order's timeline. */
@@ -39,14 +35,15 @@ export type RerouteRecorded = Omit<RerouteOrder, 'now'>;
 export type RecordedEventType =
   | 'OrderAccepted' | 'OrderRejected' | 'OrderRouted' | 'OrderUnroutable'
   | 'StockReserved' | 'StockReservationFailed' | 'CarrierSelected' | 'CarrierSelectionFailed'
-  | 'FulfilmentAccepted' | 'FulfilmentRejected' | 'ShipmentDispatched';
+  | 'FulfilmentAccepted' | 'FulfilmentRejected' | 'ShipmentDispatched' | 'FulfilmentCancelled';
 /** Contract events the saga writes and sends to another service. */
-export type CommandEventType = 'RouteOrder' | 'ReserveStock' | 'ReleaseStock' | 'SelectCarrier' | 'FulfilmentInstructed';
+export type CommandEventType =
+  | 'RouteOrder' | 'ReserveStock' | 'ReleaseStock' | 'SelectCarrier' | 'FulfilmentInstructed' | 'FulfilmentCancellationRequested';
 /** Contract events the saga publishes about the order's status. */
 export type StatusEventType = 'OrderHeld' | 'OrderReleased' | 'OrderCancelled' | 'OrderCompleted' | 'OrderNeedsAttention';
 
 type ContractEventType = RecordedEventType | CommandEventType | StatusEventType;
-type InternalEvent = TimerScheduled | TimerCancelled | LinesCancelled | FulfilmentCancellationRequested;
+type InternalEvent = TimerScheduled | TimerCancelled | LinesCancelled;
 type RecordedCommand = TimerFired | HoldRecorded | RerouteRecorded;
 
 /** The order's own event stream: what `decide` returns and `evolve` folds. */
@@ -60,11 +57,12 @@ export type EventRole = 'recorded' | 'command' | 'status' | 'internal';
 export const eventRoles: { readonly [T in SagaEventType]: EventRole } = {
   OrderAccepted: 'recorded', OrderRejected: 'recorded', OrderRouted: 'recorded', OrderUnroutable: 'recorded',
   StockReserved: 'recorded', StockReservationFailed: 'recorded', CarrierSelected: 'recorded', CarrierSelectionFailed: 'recorded',
-  FulfilmentAccepted: 'recorded', FulfilmentRejected: 'recorded', ShipmentDispatched: 'recorded',
+  FulfilmentAccepted: 'recorded', FulfilmentRejected: 'recorded', ShipmentDispatched: 'recorded', FulfilmentCancelled: 'recorded',
   TimerElapsed: 'recorded', HoldOrder: 'recorded', RerouteOrder: 'recorded',
   RouteOrder: 'command', ReserveStock: 'command', ReleaseStock: 'command', SelectCarrier: 'command', FulfilmentInstructed: 'command',
+  FulfilmentCancellationRequested: 'command',
   OrderHeld: 'status', OrderReleased: 'status', OrderCancelled: 'status', OrderCompleted: 'status', OrderNeedsAttention: 'status',
-  TimerScheduled: 'internal', TimerCancelled: 'internal', LinesCancelled: 'internal', FulfilmentCancellationRequested: 'internal',
+  TimerScheduled: 'internal', TimerCancelled: 'internal', LinesCancelled: 'internal',
 };
 
 /** The input an event answers: a recorded input is its own cause. */

@@ -1,4 +1,4 @@
-import type { EventPayload, ReservationItem } from '@switchyard/contracts';
+import type { EventPayload, LineQuantity, ReservationItem } from '@switchyard/contracts';
 import { handledInputOf, type SagaEvent, type SagaEventOf } from './events';
 import { addLines, asReservationItems, subtractLines, totalUnits } from './lines';
 import { planUptake } from './plan';
@@ -97,7 +97,9 @@ function apply(p: OrderProgress, event: SagaEvent): OrderProgress {
     case 'ShipmentDispatched':
       return dispatched(p, event);
     case 'FulfilmentRejected':
-      return rejected(p, event);
+      return rejected(p, event.payload.fulfilmentId, event.payload.rejectedLines);
+    case 'FulfilmentCancelled':
+      return fulfilmentCancelled(p, event);
     case 'OrderHeld':
       return event.payload.reason === 'AWAITING_STOCK' ? { ...p, heldLines: addLines(event.payload.heldLines) } : p;
     case 'HoldOrder':
@@ -214,8 +216,16 @@ function dispatched(p: OrderProgress, event: SagaEventOf<'ShipmentDispatched'>):
   };
 }
 
-function rejected(p: OrderProgress, event: SagaEventOf<'FulfilmentRejected'>): OrderProgress {
-  const { fulfilmentId, rejectedLines } = event.payload;
+function fulfilmentCancelled(p: OrderProgress, event: SagaEventOf<'FulfilmentCancelled'>): OrderProgress {
+  const { fulfilmentId } = event.payload;
+  const target = p.shipments.find((s) => s.shipmentId === fulfilmentId && (s.stage === 'Instructed' || s.stage === 'Accepted'));
+  if (!target || (target.stage !== 'Instructed' && target.stage !== 'Accepted')) return p;
+  if (p.outcome !== 'Cancelled') return rejected(p, fulfilmentId, target.lines);
+  const withdrawn: TrackedShipment = { ...target, stage: 'Withdrawn' };
+  return { ...clearAttentionFor(p, 'FulfilmentCancelled'), shipments: p.shipments.map((s) => (s === target ? withdrawn : s)) };
+}
+
+function rejected(p: OrderProgress, fulfilmentId: string, rejectedLines: readonly LineQuantity[]): OrderProgress {
   const target = p.shipments.find((s) => s.shipmentId === fulfilmentId && (s.stage === 'Instructed' || s.stage === 'Accepted'));
   if (!target) return p;
   const remaining = subtractLines(target.lines, rejectedLines);

@@ -1,5 +1,5 @@
 import { evolve, HANDLED_INPUTS_KEPT } from './evolve';
-import { accepted, allLines, cancelOrder, intakeRejected, ORDER_ID, routed, shipment, stockAdjusted, stockReserved, unroutable } from './testing/fixtures';
+import { accepted, allLines, cancelOrder, intakeRejected, ORDER_ID, routed, shipment, stockLevelChanged, stockReserved, unroutable } from './testing/fixtures';
 import { ev, given, History } from './testing/spec';
 import { defaultSagaPolicy } from './policy';
 import type { SagaState } from './state';
@@ -33,7 +33,7 @@ describe('duplicates: a redelivered input changes nothing', () => {
   });
 
   it('given stock arrival released the order, when the same stock signal is redelivered, then nothing happens', () => {
-    const arrival = stockAdjusted('MUG', 'dc-berlin', 4);
+    const arrival = stockLevelChanged('MUG', 'dc-berlin', 4);
     given(accepted(), unroutable(1, allLines()), arrival).when(redelivered(arrival)).thenNothing();
   });
 
@@ -68,7 +68,7 @@ describe('duplicates: a redelivered input changes nothing', () => {
 
   it('given a stock signal that changes nothing, when it is handled, then it is not remembered (only inputs with effects are)', () => {
     const spec = given(accepted(), plan());
-    spec.when(stockAdjusted('MUG', 'dc-berlin', 4)).thenNothing();
+    spec.when(stockLevelChanged('MUG', 'dc-berlin', 4)).thenNothing();
     expect(spec.state.handledInputIds).toHaveLength(2);
   });
 });

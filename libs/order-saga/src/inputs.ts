@@ -27,9 +27,9 @@ export type TimerElapsed = SagaCommand<'TimerElapsed', { readonly timerId: strin
 export type ReceivedEventType =
   | 'OrderAccepted' | 'OrderRejected'
   | 'OrderRouted' | 'OrderUnroutable'
-  | 'StockReserved' | 'StockReservationFailed' | 'ReservationReleased' | 'StockAdjusted'
+  | 'StockReserved' | 'StockReservationFailed' | 'ReservationReleased' | 'StockLevelChanged'
   | 'CarrierSelected' | 'CarrierSelectionFailed'
-  | 'FulfilmentAccepted' | 'FulfilmentRejected' | 'ShipmentDispatched'
+  | 'FulfilmentAccepted' | 'FulfilmentRejected' | 'ShipmentDispatched' | 'FulfilmentCancelled'
   | 'CancelOrder';
 
 export type OperatorCommand = HoldOrder | ReleaseOrder | RerouteOrder;

@@ -1,7 +1,7 @@
 import { eventRoles } from './events';
 import { derivedEventId } from './ids';
 import { outgoingMessages } from './messages';
-import { accepted, allLines, cancelOrder, carrierSelected, q, routed, shipment, stockReserved, unroutable } from './testing/fixtures';
+import { accepted, allLines, cancelOrder, carrierSelected, fulfilmentCancelled, q, routed, shipment, stockReserved, unroutable } from './testing/fixtures';
 import { History } from './testing/spec';
 import { defaultSagaPolicy } from './policy';
 
@@ -21,13 +21,19 @@ describe('outgoing messages: which events leave the orchestrator, on which topic
       stockReserved(2, 'dc-hamburg', hamburg),
       carrierSelected(['shp-1', 'shp-2']),
       cancelOrder(),
+      fulfilmentCancelled('shp-2', 'dc-hamburg'),
     )).toEqual([
       [['routing.commands', 'ord-100', 'RouteOrder']],
       [['inventory.commands', 'ord-100', 'ReserveStock'], ['inventory.commands', 'ord-100', 'ReserveStock']],
       [],
       [['carrier.commands', 'ord-100', 'SelectCarrier']],
       [['fulfilment.instructions.dc-berlin', 'ord-100', 'FulfilmentInstructed'], ['fulfilment.instructions.dc-hamburg', 'ord-100', 'FulfilmentInstructed']],
-      [['inventory.commands', 'ord-100', 'ReleaseStock'], ['inventory.commands', 'ord-100', 'ReleaseStock'], ['orders.lifecycle', 'ord-100', 'OrderCancelled']],
+      [
+        ['fulfilment.instructions.dc-hamburg', 'ord-100', 'FulfilmentCancellationRequested'],
+        ['fulfilment.instructions.dc-berlin', 'ord-100', 'FulfilmentCancellationRequested'],
+        ['inventory.commands', 'ord-100', 'ReleaseStock'], ['inventory.commands', 'ord-100', 'ReleaseStock'], ['orders.lifecycle', 'ord-100', 'OrderCancelled'],
+      ],
+      [],
     ]);
   });
 
@@ -38,11 +44,12 @@ describe('outgoing messages: which events leave the orchestrator, on which topic
   it('given every saga event type, when classified, then recorded replies and bookkeeping are never sent and OrderRouted stays on routing.events', () => {
     const sent = Object.entries(eventRoles).filter(([, role]) => role === 'command' || role === 'status').map(([type]) => type).sort();
     expect(sent).toEqual([
-      'FulfilmentInstructed', 'OrderCancelled', 'OrderCompleted', 'OrderHeld', 'OrderNeedsAttention', 'OrderReleased',
+      'FulfilmentCancellationRequested', 'FulfilmentInstructed', 'OrderCancelled', 'OrderCompleted', 'OrderHeld', 'OrderNeedsAttention', 'OrderReleased',
       'ReleaseStock', 'ReserveStock', 'RouteOrder', 'SelectCarrier',
     ]);
     expect(eventRoles.OrderRouted).toBe('recorded');
-    expect(eventRoles.FulfilmentCancellationRequested).toBe('internal');
+    expect(eventRoles.FulfilmentCancelled).toBe('recorded');
+    expect(eventRoles.TimerScheduled).toBe('internal');
   });
 
   it('given an input, when the saga names its events, then the ids are name-based UUIDs, the same every time and different per order', () => {

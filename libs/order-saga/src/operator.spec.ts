@@ -1,7 +1,7 @@
 import { defaultSagaPolicy } from './policy';
 import {
   accepted, allLines, carrierFailed, carrierSelected, holdOrder, q, releaseOrder, reservationFailed, rerouteOrder, routed, shipment,
-  stockAdjusted, stockReserved, T0, unroutable,
+  stockLevelChanged, stockReserved, T0, unroutable,
 } from './testing/fixtures';
 import { releaseStock, reserveStock, routeOrder } from './testing/expected';
 import { ev, given, givenWithPolicy, scheduled, timerCancelled } from './testing/spec';
@@ -78,7 +78,7 @@ describe('operations: hold, release, re-route', () => {
   });
 
   it('given the order is on hold and back-ordered, when stock arrives, then it stays held for the operator', () => {
-    given(accepted(), unroutable(1, allLines()), holdOrder()).when(stockAdjusted('MUG', 'dc-berlin', 10)).thenNothing();
+    given(accepted(), unroutable(1, allLines()), holdOrder()).when(stockLevelChanged('MUG', 'dc-berlin', 10)).thenNothing();
   });
 
   it('given stock is reserved and carrier failed, when an operator re-routes avoiding Berlin, then Berlin stock is released and a new plan asked', () => {

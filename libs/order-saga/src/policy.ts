@@ -8,6 +8,8 @@ export interface SagaPolicy {
     readonly fulfilmentAcceptance: number;
     /** Used when the location gave no expected dispatch time. */
     readonly dispatch: number;
+    /** For a location to confirm (FulfilmentCancelled) that it withdrew a cancelled order's instruction. */
+    readonly fulfilmentCancellation: number;
   };
   /** Requests sent per step (first send included) before the saga escalates with OrderNeedsAttention. */
   readonly maxTries: {
@@ -36,6 +38,7 @@ export const defaultSagaPolicy: SagaPolicy = {
     carrierSelection: 2 * MINUTE,
     fulfilmentAcceptance: 30 * MINUTE,
     dispatch: 48 * HOUR,
+    fulfilmentCancellation: 30 * MINUTE,
   },
   maxTries: { routing: 3, reservation: 3, carrierSelection: 3 },
   carrierRetryDelayMs: 5 * MINUTE,

@@ -11,8 +11,8 @@ import { unplacedLines } from './plan';
 import { defaultSagaPolicy } from './policy';
 import { hasProgress, inFlight, initialState, isTerminal, waitsForOperator, type SagaState } from './state';
 import {
-  accepted, cancelOrder, carrierFailed, carrierSelected, dispatched, fulfilmentAccepted, fulfilmentRejected, holdOrder, orderLines, ORDER_ID,
-  releaseOrder, reservationFailed, rerouteOrder, routed, shipment, stockAdjusted, stockReserved, T0, timerElapsed, unroutable,
+  accepted, cancelOrder, carrierFailed, carrierSelected, dispatched, fulfilmentAccepted, fulfilmentCancelled, fulfilmentRejected, holdOrder, orderLines, ORDER_ID,
+  releaseOrder, reservationFailed, rerouteOrder, routed, shipment, stockLevelChanged, stockReserved, T0, timerElapsed, unroutable,
 } from './testing/fixtures';
 
 // Random but plausible lives of one order: replies to what the saga asked, late and duplicate replies,
@@ -64,6 +64,8 @@ function candidates(state: SagaState, c: Choice, now: number, sent: readonly Sag
         () => dispatched(s.shipmentId, s.locationId, shortPicked.length > 0 ? shortPicked : [...s.lines], now),
         () => fulfilmentRejected(s.shipmentId, s.locationId, [s.lines[c.b % s.lines.length]], 'SHORT_PICK', now),
       );
+      // A location withdraws an instruction: confirming our cancellation, or (rarely) on its own.
+      (state.outcome === 'Cancelled' ? out : noise).push(() => fulfilmentCancelled(s.shipmentId, s.locationId, now));
     }
   }
   for (const a of state.abandonedReservations) {
@@ -78,7 +80,7 @@ function candidates(state: SagaState, c: Choice, now: number, sent: readonly Sag
   for (const t of state.timers) noise.push(() => timerElapsed(t.timerId, Math.max(now, t.dueAt)));
   noise.push(
     () => timerElapsed(`${ORDER_ID}/timer/${1 + (c.b % Math.max(1, state.issued.timers))}`, now),
-    () => stockAdjusted(pick(orderLines, c.b).sku, pick(LOCATIONS, c.a), (c.b % 7) - 2, now),
+    () => stockLevelChanged(pick(orderLines, c.b).sku, pick(LOCATIONS, c.a), Math.max(0, (c.b % 7) - 2), now),
     () => holdOrder('ops-anna', 'check', now),
     () => releaseOrder('ops-anna', null, now),
     () => rerouteOrder(c.b % 2 ? [pick(LOCATIONS, c.a)] : [], 'ops-anna', 'try elsewhere', now),

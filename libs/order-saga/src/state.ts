@@ -17,7 +17,9 @@ export type TrackedShipment =
   | (ShipmentBase & { readonly stage: 'Planned' })
   | (ShipmentBase & { readonly stage: 'Reserving' | 'Reserved'; readonly reservationId: string })
   | (ShipmentBase & { readonly stage: 'Instructed' | 'Accepted'; readonly reservationId: string; readonly carrier: CarrierService })
-  | (ShipmentBase & { readonly stage: 'Dispatched'; readonly reservationId: string; readonly carrier: CarrierService; readonly trackingNumber: string });
+  | (ShipmentBase & { readonly stage: 'Dispatched'; readonly reservationId: string; readonly carrier: CarrierService; readonly trackingNumber: string })
+  /** The location confirmed (FulfilmentCancelled) that it will not ship this cancelled order's instruction. */
+  | (ShipmentBase & { readonly stage: 'Withdrawn'; readonly reservationId: string; readonly carrier: CarrierService });
 
 export type ShipmentStage = TrackedShipment['stage'];
 

@@ -33,7 +33,7 @@ let counter = 0;
 const nextId = () => `in-${++counter}`;
 const meta = (): EventMetadata => ({ eventId: nextId(), occurredAt: T0, correlationId: ORDER_ID, causationId: null });
 
-function received<T extends EventType>(type: T, payload: Omit<EventPayload<T>, 'metadata'>, now: number): Received<T> {
+export function received<T extends EventType>(type: T, payload: Omit<EventPayload<T>, 'metadata'>, now: number): Received<T> {
   return { type, payload: { metadata: meta(), ...payload } as EventPayload<T>, now } as Received<T>;
 }
 
@@ -98,8 +98,12 @@ export const fulfilmentRejected = (fulfilmentId: string, locationId: string, lin
 export const cancelOrder = (requestedBy = 'web-de', reason: CancellationReason = 'CUSTOMER_REQUEST', now = T0) =>
   received('CancelOrder', { orderId: ORDER_ID, requestedBy, reason, note: null }, now);
 
-export const stockAdjusted = (sku: string, locationId: string, quantityDelta: number, now = T0) =>
-  received('StockAdjusted', { locationId, sku, quantityDelta, onHandAfter: Math.max(quantityDelta, 0), reason: 'RECEIVED', reference: 'GR-1' }, now);
+/** Inventory's ATP of a SKU at a location changed; `available` may be 0 (nothing to promise). */
+export const stockLevelChanged = (sku: string, locationId: string, available: number, now = T0) =>
+  received('StockLevelChanged', { locationId, sku, onHand: available + 2, reserved: 2, safetyStock: 0, available }, now);
+
+export const fulfilmentCancelled = (fulfilmentId: string, locationId: string, now = T0) =>
+  received('FulfilmentCancelled', { orderId: ORDER_ID, fulfilmentId, locationId }, now);
 
 export const holdOrder = (operatorId = 'ops-anna', reason = 'fraud review', now = T0): HoldOrder =>
   ({ type: 'HoldOrder', payload: { metadata: meta(), orderId: ORDER_ID, operatorId, reason }, now });
