@@ -254,6 +254,22 @@ describe('the orders.received topic', () => {
     expect(reader.events('OrderRejected', (e) => e.payload.channelOrderId === received.channelOrderId)).toHaveLength(0);
   });
 
+  it('knows an order submitted over HTTP when it also arrives on the topic, and refuses other content under its id as DUPLICATE_ORDER', async () => {
+    const received = orderReceived(web);
+    const { metadata: _metadata, channel: _channel, ...body } = received;
+    const overHttp = await submit(body);
+    expect(overHttp.status).toBe(202);
+    await publisher.publish({ type: 'OrderReceived', payload: received });
+    // Same key, so same partition: once this one is decided, the resend before it has been handled too.
+    await publisher.publish({ type: 'OrderReceived', payload: { ...received, metadata: { ...received.metadata, eventId: randomUUID() }, serviceLevel: 'STANDARD' } });
+    const duplicate = await reader.waitFor('OrderRejected', (e) => e.payload.channelOrderId === received.channelOrderId);
+    expect(duplicate.payload).toMatchObject({ reason: 'DUPLICATE_ORDER', detail: expect.stringContaining(`already accepted as order ${String(overHttp.body['orderId'])}`) });
+    await allPublishedAndRead();
+    expect(reader.events('OrderAccepted', (e) => e.payload.channelOrderId === received.channelOrderId).map((e) => e.payload.orderId)).toEqual([overHttp.body['orderId']]);
+    // The resend ("39.9900" from Avro, "39.99" over HTTP) was the same order; only the changed one was refused.
+    expect(reader.events('OrderRejected', (e) => e.payload.channelOrderId === received.channelOrderId)).toHaveLength(1);
+  });
+
   it('rejects an invalid OrderReceived with OrderRejected naming each problem, with an order id the channel can look up', async () => {
     const received = orderReceived(web, { lines: [line('l1', 'A', 0), line('l1', 'B')] });
     const invalid = { ...received, destination: { ...received.destination, countryCode: 'Germany' } };

@@ -91,7 +91,7 @@ export class OrderIntake {
     const submission: Submission = {
       channel: request.channel,
       channelOrderId: read.ok ? read.order.channelOrderId : channelOrderIdOf(request.input),
-      contentSha256: contentDigest(read.ok ? read.order : request.input),
+      contentSha256: contentDigest(read.ok ? withPlainAmounts(read.order) : request.input),
       via: request.via,
     };
     const orderId = newOrderId();
@@ -257,6 +257,12 @@ export function describeProblems(problems: readonly Problem[]): string {
     text += next;
   }
   return text;
+}
+
+/** Amounts as written plainly ("39.99"): Avro decimals arrive at full scale ("39.9900"), HTTP bodies as the channel wrote them. */
+function withPlainAmounts(order: OrderSubmission): OrderSubmission {
+  const plain = (amount: string) => (amount.includes('.') ? amount.replace(/\.?0+$/, '') : amount);
+  return { ...order, lines: order.lines.map((line) => ({ ...line, unitPrice: { ...line.unitPrice, amount: plain(line.unitPrice.amount) } })) };
 }
 
 /** SHA-256 of the order's canonical JSON (keys sorted): equal for a resend of the same order, whatever the key order. */
