@@ -151,10 +151,18 @@ describe('the inventory service over Kafka', () => {
     const sku = newSku();
     await counted([sku, north, 10]);
     const { orderId, reservationId } = await holding(sku, north, 4);
-    await probe.publish(send.dispatched(orderId, north, [{ lineId: '1', sku, quantity: 4 }]));
+    const dispatched = send.dispatched(orderId, north, [{ lineId: '1', sku, quantity: 4 }]);
+    await probe.publish(dispatched);
     const [after] = await probe.waitFor('StockLevelChanged', (e) => levelOf(sku, north)(e) && e.onHand === 6);
     expect(after).toMatchObject({ onHand: 6, reserved: 0, safetyStock: 1, available: 5 });
     expect((await reservation(reservationId)).body).toMatchObject({ status: 'DISPATCHED', items: [{ dispatched: 4, held: 0 }] });
+
+    // The location sends the same parcel again (a new message): applied, but stock is taken once.
+    const applied = () => service.instances[0].dataSource.query(`SELECT count(*)::int AS n FROM inventory.messaging_inbox WHERE event_type = 'ShipmentDispatched'`);
+    const [{ n: before }] = await applied();
+    await probe.publish({ ...dispatched, payload: { ...dispatched.payload, metadata: { ...dispatched.payload.metadata, eventId: randomUUID() } } });
+    await eventually(async () => expect(await applied()).toEqual([{ n: before + 1 }]));
+    expect(await stock(sku)).toEqual([{ locationId: north, onHand: 6, reserved: 0, safetyStock: 1, available: 5 }]);
   });
 
   it('records a dispatch of more than was reserved, taking it off on hand, without failing', async () => {
