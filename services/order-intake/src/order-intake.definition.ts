@@ -11,6 +11,8 @@ export const orderIntakeService: ServiceDefinition<typeof orderIntakeSettings> =
   // orders.received: orders from channels; the rest: order status and timeline, and which SKUs exist.
   consumes: ['orders.received', 'orders.lifecycle', 'routing.events', 'fulfilment.events', 'inventory.events'],
   publishes: ['orders.lifecycle', 'orders.commands'],
+  // Shared topics: reservations, carrier replies and the like are other services' business, not a channel's.
+  unhandledEvents: 'ignore',
   migrations: [CreateOrderIntake1795200000000],
   settings: orderIntakeSettings,
 };

@@ -34,10 +34,4 @@ export class OrderIntakeEvents {
   async stocked(@Payload() event: EventOf<'StockLevelChanged'> | EventOf<'StockAdjusted'>, @Ctx() ctx: SwitchyardContext): Promise<void> {
     await this.catalogue.add(ctx.entityManager, [event.payload.sku], `${event.type} at ${event.payload.locationId}`);
   }
-
-  /** Reservations share inventory.events with stock levels; they are the saga's business, not a channel's. */
-  @EventPattern(['StockReserved', 'StockReservationFailed', 'ReservationReleased'])
-  reservation(): void {
-    // Handled (so the consumer does not dead-letter them) and deliberately not projected.
-  }
 }
