@@ -3,7 +3,7 @@ import { Body, Controller, HttpCode, Inject, Module, Post } from '@nestjs/common
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import { EventOf } from '@switchyard/contracts';
 import { createTestDatabase, type TestDatabase } from '@switchyard/infra';
-import { Outbox, SwitchyardContext } from '@switchyard/messaging';
+import { DeadLetterHeaders, FatalError, Outbox, SwitchyardContext, type ConsumedMessage, type Transport } from '@switchyard/messaging';
 import { DataSource, MigrationInterface, QueryRunner } from 'typeorm';
 import { ConfigurationError } from './config';
 import { RunningService, ServiceDefinition, startService } from './start-service';
@@ -57,6 +57,7 @@ class CountsController {
 
   @EventPattern('StockAdjusted')
   async onAdjusted(@Payload() event: EventOf<'StockAdjusted'>, @Ctx() ctx: SwitchyardContext): Promise<void> {
+    if (event.payload.onHandAfter < 0) throw new FatalError(`on hand for ${event.payload.sku} cannot be ${event.payload.onHandAfter}`);
     await ctx.entityManager.query(
       `INSERT INTO ${SCHEMA}.counts (sku, on_hand) VALUES ($1, $2) ON CONFLICT (sku) DO UPDATE SET on_hand = EXCLUDED.on_hand`,
       [event.payload.sku, event.payload.onHandAfter],
@@ -84,6 +85,30 @@ async function eventually<T>(check: () => Promise<T>, timeoutMs = 30_000): Promi
       if (Date.now() > deadline) throw error;
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
+  }
+}
+
+/** Reads `topic` from the beginning with a fresh group until `count` messages arrived. */
+async function readTopic(transport: Transport, topicName: string, count: number): Promise<ConsumedMessage[]> {
+  const received: ConsumedMessage[] = [];
+  const consumer = transport.consumer({ groupId: `reader-${randomUUID()}` });
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topics: [topicName], fromBeginning: true });
+    await consumer.run({
+      eachBatch: async (batch) => {
+        for (const message of batch.messages) {
+          received.push(message);
+          batch.markProcessed(message);
+        }
+      },
+    });
+    return await eventually(async () => {
+      if (received.length < count) throw new Error(`read ${received.length} of ${count} from ${topicName}`);
+      return received;
+    });
+  } finally {
+    await consumer.disconnect();
   }
 }
 
@@ -124,6 +149,19 @@ describe.each(['kafka', 'embedded'] as const)('a service started by the kit on t
       return found;
     });
     expect(rows).toEqual([{ on_hand: 7 }]);
+  });
+
+  it("dead-letters a handler's FatalError at once, with its own message", async () => {
+    const response = await fetch(`${service.url}/v1/counts`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ sku: 'SKU-NEGATIVE', onHand: -3 }),
+    });
+    expect(response.status).toBe(202);
+    const [dead] = await readTopic(service.transport, `${topic}.dlq`, 1);
+    expect(dead?.headers[DeadLetterHeaders.reason]).toBe('fatal-error');
+    expect(dead?.headers[DeadLetterHeaders.error]).toBe('on hand for SKU-NEGATIVE cannot be -3');
+    expect(dead?.headers[DeadLetterHeaders.attempts]).toBe('1');
   });
 
   it('refuses a request body over the configured limit', async () => {

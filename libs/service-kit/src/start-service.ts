@@ -1,5 +1,7 @@
 import { Controller, DynamicModule, Get, Inject, INestApplication, Module, OnApplicationShutdown, Res, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import type { MicroserviceOptions } from '@nestjs/microservices';
+import type { NestMicroservice } from '@nestjs/microservices/nest-microservice';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DEFAULT_DATABASE_URL } from '@switchyard/infra';
 import {
@@ -238,21 +240,29 @@ export async function startService<S extends SettingsSchema>(definition: Service
     app = await NestFactory.create<NestExpressApplication>({ module: ServiceRootModule, imports: [kit, definition.module] }, { logger, bodyParser: false, abortOnError: false });
     app.useBodyParser('json', { limit: config.HTTP_BODY_LIMIT });
     app.enableShutdownHooks();
-    const microservice = app.connectMicroservice({
-      strategy: new SwitchyardServer({
-        transport,
-        dataSource,
-        schema: definition.schema,
-        groupId: definition.name,
-        topics: definition.consumes,
-        publishes: definition.publishes,
-        topicSettings: { partitions: config.TOPIC_PARTITIONS, replicationFactor: config.TOPIC_REPLICATION_FACTOR },
-        unhandledEvents: definition.unhandledEvents,
-        logger,
-      }),
-    });
-    // Handler errors must reach the retry policy as thrown; HTTP keeps Nest's own error responses.
+    // Deferred: Nest wires handlers at connect time, and the filter must be in place before it does.
+    const microservice = app.connectMicroservice<MicroserviceOptions>(
+      {
+        strategy: new SwitchyardServer({
+          transport,
+          dataSource,
+          schema: definition.schema,
+          groupId: definition.name,
+          topics: definition.consumes,
+          publishes: definition.publishes,
+          topicSettings: { partitions: config.TOPIC_PARTITIONS, replicationFactor: config.TOPIC_REPLICATION_FACTOR },
+          unhandledEvents: definition.unhandledEvents,
+          logger,
+        }),
+      },
+      { deferInitialization: true },
+    ) as NestMicroservice;
+    // Handler errors must reach the retry policy as thrown (FatalError, RetriableError); HTTP keeps Nest's own error responses.
     microservice.useGlobalFilters(new SwitchyardExceptionFilter());
+    // What connectMicroservice does when not deferred; the application already ran the init hooks.
+    microservice.registerListeners();
+    microservice.setIsInitialized(true);
+    microservice.setIsInitHookCalled(true);
     await app.startAllMicroservices();
     await app.listen(config.PORT, config.HOST);
   } catch (error) {
