@@ -342,7 +342,7 @@ describe('API keys', () => {
     const asShop = await orderStatus(orderId, keys[shop]);
     const missing = await orderStatus('ord-does-not-exist', keys[shop]);
     expect([asShop.status, missing.status]).toEqual([404, 404]);
-    expect(asShop.body).toEqual({ errors: [{ path: 'orderId', problem: `this channel has no order "${orderId}"` }] });
+    expect(asShop.body).toEqual({ errors: [{ path: 'orderId', problem: `this channel has no order "${orderId}": use the orderId returned when the order was submitted` }] });
     expect((await call(`/v1/orders/${orderId}/cancel`, { key: keys[shop], body: {} })).status).toBe(404);
     expect((await orderStatus(orderId)).status).toBe(200);
   });
@@ -462,16 +462,18 @@ describe('operators', () => {
     expect((await submit(orderBody({ channelOrderId: newChannelOrderId(), lines: [line('l1', `SKU-IMPORTED-${run}`)] }))).status).toBe(202);
   });
 
-  it('create a channel with the CLI, which prints the key once', async () => {
+  it('create a channel and import SKUs with the CLIs; the key is printed once and works at once', async () => {
+    const cli = async (...args: string[]) =>
+      (await promisify(execFile)(process.execPath, ['-r', '@swc-node/register', ...args], { cwd: workspaceRoot(), env: { ...process.env, DATABASE_URL: database.url } })).stdout;
     const channelId = `cli-${run}`;
-    const { stdout } = await promisify(execFile)(process.execPath, ['-r', '@swc-node/register', 'services/order-intake/src/cli/channels.ts', 'create', channelId], {
-      cwd: workspaceRoot(),
-      env: { ...process.env, DATABASE_URL: database.url },
-    });
+    const stdout = await cli('services/order-intake/src/cli/channels.ts', 'create', channelId, '--market', 'FR');
     const apiKey = /API key: (\S+)/.exec(stdout)?.[1] as string;
     expect(stdout).toContain(`channel: ${channelId}`);
-    const response = await call(`/v1/orders?channelOrderId=none`, { key: apiKey });
-    expect(response.status).toBe(404); // authenticated: the channel simply has no such order
+    expect(await cli('services/order-intake/src/cli/catalogue.ts', 'add', `SKU-CLI-${run}`, 'A')).toBe('1 SKU(s) added, 1 known already\n');
+
+    const { body } = await submit(orderBody({ channelOrderId: newChannelOrderId(), lines: [line('l1', `SKU-CLI-${run}`)] }), apiKey);
+    const accepted = await reader.waitFor('OrderAccepted', (e) => e.payload.orderId === body['orderId']);
+    expect([accepted.payload.channel, accepted.payload.market]).toEqual([channelId, 'FR']);
   });
 
   it('serve the OpenAPI document without a key', async () => {

@@ -76,7 +76,7 @@ export class OrdersController {
 }
 
 function notFound(orderId: string) {
-  return problem(404, 'orderId', `this channel has no order ${JSON.stringify(orderId.slice(0, 200))}`);
+  return problem(404, 'orderId', `this channel has no order ${JSON.stringify(orderId.slice(0, 200))}: use the orderId returned when the order was submitted`);
 }
 
 function readCancelBody(body: unknown): { reason: CancellationReason; note: string | null } {
