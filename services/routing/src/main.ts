@@ -1,0 +1,4 @@
+import { runServiceMain } from '@switchyard/service-kit';
+import { routingService } from './routing.definition';
+
+runServiceMain(routingService);

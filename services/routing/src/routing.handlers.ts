@@ -1,0 +1,27 @@
+import { Controller, Inject, UseFilters } from '@nestjs/common';
+import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
+import { EventOf } from '@switchyard/contracts';
+import { SwitchyardContext, SwitchyardExceptionFilter } from '@switchyard/messaging';
+import { Routing } from './routing';
+
+/**
+ * RouteOrder from the saga, StockLevelChanged from inventory; each runs in its handler's transaction with the inbox
+ * row. Every other event on inventory.events (reservations, adjustments) is skipped on purpose (`unhandledEvents`).
+ */
+// Here as well as globally: the kit registers its filter after Nest wired the listeners, so a FatalError would
+// otherwise reach the consumer as Nest's generic error and be retried.
+@UseFilters(new SwitchyardExceptionFilter())
+@Controller()
+export class RoutingHandlers {
+  constructor(@Inject(Routing) private readonly routing: Routing) {}
+
+  @EventPattern('RouteOrder')
+  async route(@Payload() event: EventOf<'RouteOrder'>, @Ctx() ctx: SwitchyardContext): Promise<void> {
+    await ctx.outbox.add(await this.routing.decisions.route(ctx.entityManager, event.payload));
+  }
+
+  @EventPattern('StockLevelChanged')
+  async stockLevel(@Payload() event: EventOf<'StockLevelChanged'>, @Ctx() ctx: SwitchyardContext): Promise<void> {
+    await this.routing.projection.apply(ctx.entityManager, event.payload);
+  }
+}

@@ -1,0 +1,45 @@
+import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
+import { SERVICE_SETTINGS, ServiceLogger } from '@switchyard/service-kit';
+import { DataSource } from 'typeorm';
+import { AtpProjection } from './atp-projection';
+import { RoutingDecisions } from './decisions';
+import { NetworkStore, readNetworkFile } from './network';
+import type { RoutingSettings } from './routing.settings';
+import { readRulesetFile, RulesetStore } from './rulesets';
+
+/**
+ * Routing's state and start-up: loads NETWORK_FILE into the routing schema and seeds RULESET_FILE before any
+ * message is handled (Nest runs module init before the consumers start); a bad file stops the start.
+ */
+@Injectable()
+export class Routing implements OnModuleInit {
+  readonly network = new NetworkStore();
+  readonly projection = new AtpProjection();
+  readonly rulesets = new RulesetStore();
+  readonly decisions = new RoutingDecisions(this.network, this.projection, this.rulesets, () => this.activeRulesetId);
+  private rulesetId: string | undefined;
+
+  constructor(
+    @Inject(DataSource) private readonly dataSource: DataSource,
+    @Inject(SERVICE_SETTINGS) private readonly settings: RoutingSettings,
+    @Inject(ServiceLogger) private readonly logger: ServiceLogger,
+  ) {}
+
+  /** The ruleset id that routes orders: RULESET_FILE's; its highest published version is the one in force. */
+  get activeRulesetId(): string {
+    if (this.rulesetId === undefined) throw new Error('routing has not finished starting: RULESET_FILE is not seeded yet');
+    return this.rulesetId;
+  }
+
+  async onModuleInit(): Promise<void> {
+    const { NETWORK_FILE, RULESET_FILE } = this.settings;
+    const network = readNetworkFile(NETWORK_FILE);
+    const seed = readRulesetFile(RULESET_FILE);
+    const active = await this.dataSource.transaction(async (em) => {
+      await this.network.replace(em, network, NETWORK_FILE);
+      return this.rulesets.seed(em, seed, RULESET_FILE);
+    });
+    this.rulesetId = active.rulesetId;
+    this.logger.info('network and ruleset loaded', { locations: network.locations.length, networkFile: NETWORK_FILE, ruleset: `${active.rulesetId}@${active.version}` });
+  }
+}
