@@ -18,6 +18,7 @@ export type {
 } from './transport/transport';
 export { createKafkaTransport, type KafkaTransportOptions } from './transport/kafka-transport';
 export { createEmbeddedTransport, type EmbeddedTransportOptions } from './embedded/embedded-transport';
+export { namespacedTransport } from './transport/namespaced-transport';
 export { DEFAULT_EMBEDDED_SCHEMA, embeddedTransportMigration } from './embedded/embedded-migration';
 export { FatalError, MessagingConfigurationError, RetriableError, TransportError, isDatabaseUnavailable } from './errors';
 export { DeadLetterHeaders, Headers, type DeadLetterReason } from './headers';

@@ -120,7 +120,15 @@ describe.each(['kafka', 'embedded'] as const)('a service started by the kit on t
   beforeAll(async () => {
     database = await createTestDatabase(`service kit ${transport}`);
     service = await startService(definition, {
-      env: { DATABASE_URL: database.url, KAFKA_BROKERS: process.env['KAFKA_BROKERS'], MESSAGING_TRANSPORT: transport, PORT: '0', HTTP_BODY_LIMIT: '2kb' },
+      env: {
+        DATABASE_URL: database.url,
+        KAFKA_BROKERS: process.env['KAFKA_BROKERS'],
+        MESSAGING_TRANSPORT: transport,
+        PORT: '0',
+        HTTP_BODY_LIMIT: '2kb',
+        // Every topic of this service lives under its own prefix on the shared broker.
+        TOPIC_NAMESPACE: `kit-${randomUUID().slice(0, 8)}`,
+      },
       writeLog: (line) => logLines.push(line),
     });
   });

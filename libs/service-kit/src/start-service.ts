@@ -8,6 +8,7 @@ import {
   createEmbeddedTransport,
   createKafkaTransport,
   embeddedTransportMigration,
+  namespacedTransport,
   messagingMigration,
   Outbox,
   SwitchyardExceptionFilter,
@@ -27,6 +28,9 @@ export const serviceSettings = {
   MESSAGING_TRANSPORT: settings.oneOf(['kafka', 'embedded'] as const, { default: 'kafka' }),
   KAFKA_BROKERS: settings.optional(settings.list({ item: /^[^\s:,]+:\d{1,5}$/ })),
   KAFKA_CLIENT_ID: settings.optional(settings.string({ pattern: /^[A-Za-z0-9._-]{1,100}$/ })),
+  TOPIC_NAMESPACE: settings.optional(
+    settings.string({ pattern: /^[a-zA-Z0-9_-]{1,64}$/, doc: 'prefix of every topic on the broker, so environments can share one broker' }),
+  ),
   TOPIC_PARTITIONS: settings.int({ default: 3, min: 1, max: 1000 }),
   TOPIC_REPLICATION_FACTOR: settings.int({ default: 1, min: 1, max: 10 }),
   LOG_LEVEL: settings.oneOf(['debug', 'info', 'warn', 'error'] as const, { default: 'info' }),
@@ -202,11 +206,11 @@ export async function startService<S extends SettingsSchema>(definition: Service
   const ownDataSource = options.dataSource === undefined;
   const embedded = options.transport === undefined && config.MESSAGING_TRANSPORT === 'embedded';
   const dataSource = options.dataSource ?? (await openDatabase(definition, config.DATABASE_URL, embedded));
-  const transport =
-    options.transport ??
-    (embedded
+  const ownTransport = (): Transport =>
+    embedded
       ? createEmbeddedTransport({ dataSource, logger })
-      : createKafkaTransport({ brokers: config.KAFKA_BROKERS ?? [], clientId: config.KAFKA_CLIENT_ID ?? `switchyard-${definition.name}`, logger }));
+      : createKafkaTransport({ brokers: config.KAFKA_BROKERS ?? [], clientId: config.KAFKA_CLIENT_ID ?? `switchyard-${definition.name}`, logger });
+  const transport = options.transport ?? withNamespace(ownTransport(), config.TOPIC_NAMESPACE);
   const health = new HealthChecks(definition.name, dataSource, transport, definition.consumes[0] as string, config.HEALTH_CHECK_TIMEOUT_MS);
 
   let app: NestExpressApplication | undefined;
@@ -294,6 +298,10 @@ export async function startService<S extends SettingsSchema>(definition: Service
       return closing;
     },
   };
+}
+
+function withNamespace(transport: Transport, namespace: string | undefined): Transport {
+  return namespace ? namespacedTransport(transport, namespace) : transport;
 }
 
 async function openDatabase(definition: ServiceDefinition, url: string, embeddedLog: boolean): Promise<DataSource> {
