@@ -4,7 +4,7 @@ import { Catalogue, SKU } from '../catalogue/catalogue';
 import { ChannelRegistry, ChannelRegistryError } from '../channels/channel-registry';
 import { BACK_ORDER_POLICIES } from '../intake/read-order';
 import { OperatorAuthGuard } from './auth';
-import { problem, problems } from './problems';
+import { bodyFields, problem, problems } from './problems';
 
 const MAX_IMPORT = 10_000;
 
@@ -27,7 +27,7 @@ export class AdminController {
   @Post('channels')
   @HttpCode(201)
   async createChannel(@Body() body: unknown) {
-    const record = asRecord(body);
+    const record = bodyFields(body);
     const errors = [];
     const market = record['defaultMarket'] ?? null;
     if (market !== null && (typeof market !== 'string' || !/^[A-Za-z0-9_-]{1,32}$/.test(market))) errors.push({ path: 'defaultMarket', problem: 'must be a market code such as DE, or null' });
@@ -58,7 +58,7 @@ export class AdminController {
   /** Adds SKUs to the catalogue (besides those inventory reports stock for). */
   @Post('catalogue')
   async importSkus(@Body() body: unknown) {
-    const skus = asRecord(body)['skus'];
+    const skus = bodyFields(body)['skus'];
     if (!Array.isArray(skus) || skus.length === 0 || skus.length > MAX_IMPORT) throw problem(400, 'skus', `must be a list of 1 to ${MAX_IMPORT} SKUs`);
     const errors = skus.flatMap((sku, index) => (typeof sku === 'string' && SKU.test(sku) ? [] : [{ path: `skus[${index}]`, problem: 'must be a SKU: 1 to 100 characters without spaces' }]));
     if (errors.length > 0) throw problems(400, errors);
@@ -74,8 +74,4 @@ export class AdminController {
       throw error;
     }
   }
-}
-
-function asRecord(body: unknown): Record<string, unknown> {
-  return body !== null && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>) : {};
 }

@@ -6,7 +6,7 @@ import { requestCancellation } from '../intake/cancel-order';
 import { OrderIntake } from '../intake/order-intake';
 import { OrderProjection, OrderView } from '../projection/order-projection';
 import { AuthenticatedChannel, ChannelAuthGuard } from './auth';
-import { problem, problems } from './problems';
+import { bodyFields, problem, problems } from './problems';
 
 interface HttpResponse {
   status(code: number): unknown;
@@ -80,7 +80,7 @@ function notFound(orderId: string) {
 }
 
 function readCancelBody(body: unknown): { reason: CancellationReason; note: string | null } {
-  const record = body !== null && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>) : {};
+  const record = bodyFields(body);
   const errors = Object.keys(record)
     .filter((key) => key !== 'reason' && key !== 'note')
     .map((key) => ({ path: key, problem: 'is not a field of a cancellation; remove it (the fields are reason, note)' }));

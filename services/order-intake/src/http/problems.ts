@@ -9,3 +9,8 @@ export function problems(status: number, errors: readonly Problem[]): HttpExcept
 export function problem(status: number, path: string, text: string): HttpException {
   return problems(status, [{ path, problem: text }]);
 }
+
+/** The fields of a JSON body that should be an object; none when it is anything else. */
+export function bodyFields(body: unknown): Record<string, unknown> {
+  return body !== null && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>) : {};
+}
