@@ -1,0 +1,46 @@
+import { Module } from '@nestjs/common';
+import { Outbox, type Transport } from '@switchyard/messaging';
+import { MESSAGING_TRANSPORT, SERVICE_CONFIG, SERVICE_SETTINGS, ServiceLogger, type ServiceConfig } from '@switchyard/service-kit';
+import { DataSource } from 'typeorm';
+import { OperatorGuard } from './ops/operator-auth';
+import { OperatorKeys } from './ops/operator-keys';
+import { OpsController } from './ops/ops.controller';
+import { OrderSagas } from './order-sagas';
+import { OrderStore } from './order-store';
+import { PUBLISHES } from './orchestrator.topics';
+import { sagaPolicyOf, type OrchestratorSettings } from './orchestrator.settings';
+import { SagaHandlers } from './saga.handlers';
+import { TimerScanner } from './timer-scanner';
+import { PublishedTopics } from './topics';
+
+@Module({
+  controllers: [SagaHandlers, OpsController],
+  providers: [
+    OperatorGuard,
+    { provide: OrderStore, useValue: new OrderStore() },
+    {
+      provide: OperatorKeys,
+      inject: [SERVICE_SETTINGS],
+      useFactory: (own: OrchestratorSettings) => new OperatorKeys(own.ORCHESTRATOR_OPERATOR_KEYS),
+    },
+    {
+      provide: PublishedTopics,
+      inject: [MESSAGING_TRANSPORT, SERVICE_CONFIG],
+      useFactory: (transport: Transport, config: ServiceConfig) =>
+        new PublishedTopics(transport, { partitions: config.TOPIC_PARTITIONS, replicationFactor: config.TOPIC_REPLICATION_FACTOR }, PUBLISHES),
+    },
+    {
+      provide: OrderSagas,
+      inject: [OrderStore, SERVICE_SETTINGS, PublishedTopics, ServiceLogger],
+      useFactory: (store: OrderStore, own: OrchestratorSettings, topics: PublishedTopics, logger: ServiceLogger) =>
+        new OrderSagas(store, sagaPolicyOf(own), topics, logger, own.ORCHESTRATOR_APPEND_ATTEMPTS),
+    },
+    {
+      provide: TimerScanner,
+      inject: [DataSource, OrderStore, OrderSagas, Outbox, ServiceLogger, SERVICE_SETTINGS],
+      useFactory: (dataSource: DataSource, store: OrderStore, sagas: OrderSagas, outbox: Outbox, logger: ServiceLogger, own: OrchestratorSettings) =>
+        new TimerScanner(dataSource, store, sagas, outbox, logger, { intervalMs: own.ORCHESTRATOR_TIMER_SCAN_INTERVAL_MS, batch: own.ORCHESTRATOR_TIMER_BATCH }),
+    },
+  ],
+})
+export class OrchestratorModule {}
