@@ -17,11 +17,13 @@ export class RoutingHandlers {
 
   @EventPattern('RouteOrder')
   async route(@Payload() event: EventOf<'RouteOrder'>, @Ctx() ctx: SwitchyardContext): Promise<void> {
+    await this.routing.ready();
     await ctx.outbox.add(await this.routing.decisions.route(ctx.entityManager, event.payload));
   }
 
   @EventPattern('StockLevelChanged')
   async stockLevel(@Payload() event: EventOf<'StockLevelChanged'>, @Ctx() ctx: SwitchyardContext): Promise<void> {
+    await this.routing.ready();
     await this.routing.projection.apply(ctx.entityManager, event.payload);
   }
 }

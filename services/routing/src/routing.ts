@@ -8,8 +8,8 @@ import type { RoutingSettings } from './routing.settings';
 import { readRulesetFile, RulesetStore } from './rulesets';
 
 /**
- * Routing's state and start-up: loads NETWORK_FILE into the routing schema and seeds RULESET_FILE before any
- * message is handled (Nest runs module init before the consumers start); a bad file stops the start.
+ * Routing's state and start-up: loads NETWORK_FILE into the routing schema and seeds RULESET_FILE; a bad file stops
+ * the start. Nest starts the consumers before module init, so handlers wait for the same load (`ready()`).
  */
 @Injectable()
 export class Routing implements OnModuleInit {
@@ -18,6 +18,7 @@ export class Routing implements OnModuleInit {
   readonly rulesets = new RulesetStore();
   readonly decisions = new RoutingDecisions(this.network, this.projection, this.rulesets, () => this.activeRulesetId);
   private rulesetId: string | undefined;
+  private loading: Promise<void> | undefined;
 
   constructor(
     @Inject(DataSource) private readonly dataSource: DataSource,
@@ -32,6 +33,16 @@ export class Routing implements OnModuleInit {
   }
 
   async onModuleInit(): Promise<void> {
+    await this.ready();
+  }
+
+  /** Resolves once the network and the ruleset are loaded; the first caller starts the load. */
+  ready(): Promise<void> {
+    this.loading ??= this.load();
+    return this.loading;
+  }
+
+  private async load(): Promise<void> {
     const { NETWORK_FILE, RULESET_FILE } = this.settings;
     const network = readNetworkFile(NETWORK_FILE);
     const seed = readRulesetFile(RULESET_FILE);

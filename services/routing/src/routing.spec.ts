@@ -1,0 +1,312 @@
+import { randomUUID } from 'node:crypto';
+import { EventPayload } from '@switchyard/contracts';
+import { DeadLetterHeaders } from '@switchyard/messaging';
+import { DEFAULT_RULESET_FILE } from './routing.settings';
+import type { DecisionRecord } from './decisions';
+import { configDirectory, DECISION_TIME, eventually, KafkaProbe, OPERATOR_KEY, resent, RoutingUnderTest, runId, send, startRouting } from './testing/routing-test-kit';
+
+// The service as deployed: the test plays inventory (StockLevelChanged) and the saga (RouteOrder) on the shared
+// broker, and reads routing.events with the EventCodec.
+const LDN = `${runId}-LDN`;
+const MAN = `${runId}-MAN`;
+const GLA = `${runId}-GLA`;
+const BHM = `${runId}-BHM`;
+const network = {
+  description: 'test network',
+  currency: 'GBP',
+  fallbackCoordinates: { GB: { lat: 52.56, lon: -1.47 } },
+  locations: [
+    { id: LDN, lat: 51.51, lon: -0.13, country: 'GB', handlingCost: 1.0, channels: ['web'], markets: ['GB'], dailyCapacity: 1000, cutoffs: { STANDARD: '18:00' }, utcOffsetMinutes: 0 },
+    { id: MAN, lat: 53.48, lon: -2.24, country: 'GB', handlingCost: 1.0, channels: ['web'], markets: ['GB'], dailyCapacity: 1000, utcOffsetMinutes: 0 },
+    { id: GLA, lat: 55.86, lon: -4.25, country: 'GB', handlingCost: 2.0, channels: ['web'], markets: ['GB'] },
+    { id: BHM, lat: 52.48, lon: -1.89, country: 'GB', handlingCost: 1.0, channels: ['web'], markets: ['GB'], dailyCapacity: 1 },
+  ],
+};
+const BIRMINGHAM = { latitude: 52.45, longitude: -1.9 };
+
+let skuCount = 0;
+const newSku = () => `SKU-${runId}-${++skuCount}`;
+const newOrder = () => `order-${runId}-${randomUUID().slice(0, 8)}`;
+const decimal4 = /^\d+\.\d{4}$/;
+
+describe('the routing service over Kafka', () => {
+  const files = configDirectory();
+  let routing: RoutingUnderTest;
+  let probe: KafkaProbe;
+
+  beforeAll(async () => {
+    const networkFile = files.write('network.json', network);
+    [probe, routing] = await Promise.all([KafkaProbe.open(), startRouting({ network: networkFile, ruleset: DEFAULT_RULESET_FILE })]);
+  });
+
+  afterAll(async () => {
+    await Promise.all([routing?.close(), probe?.close()]);
+    files.remove();
+  });
+
+  const getJson = async <T>(path: string, init?: RequestInit): Promise<{ status: number; body: T }> => {
+    const response = await fetch(`${routing.url}${path}`, init);
+    return { status: response.status, body: (await response.json()) as T };
+  };
+  const decision = async (decisionId: string) => {
+    const { status, body } = await getJson<DecisionRecord>(`/v1/decisions/${decisionId}`);
+    expect(status).toBe(200);
+    return body;
+  };
+  const decisionRows = async (orderId: string) =>
+    (await routing.service.dataSource.query(`SELECT count(*)::int AS n FROM routing.decisions WHERE order_id = $1`, [orderId]))[0].n as number;
+
+  /** Publishes stock levels as inventory would and waits until routing's projection holds each. */
+  const stocked = async (...levels: [sku: string, locationId: string, available: number][]) => {
+    await probe.publish(...levels.map(([sku, locationId, available]) => send.stockLevel(sku, locationId, available)));
+    for (const [sku, locationId, available] of levels) {
+      await eventually(async () => {
+        const rows = await routing.service.dataSource.query(`SELECT available FROM routing.atp WHERE sku = $1 AND location_id = $2`, [sku, locationId]);
+        if (rows[0]?.available !== available) throw new Error(`projection has ${JSON.stringify(rows)} for ${sku}@${locationId}, waiting for ${available}`);
+      });
+    }
+  };
+  const routed = async (orderId: string, attempt = 1): Promise<EventPayload<'OrderRouted'>> => {
+    const [reply] = await probe.replyTo(orderId, attempt);
+    if (reply.type !== 'OrderRouted') throw new Error(`order ${orderId} was not routed: ${JSON.stringify(reply.payload)}`);
+    return reply.payload;
+  };
+  const unroutable = async (orderId: string, attempt = 1): Promise<EventPayload<'OrderUnroutable'>> => {
+    const [reply] = await probe.replyTo(orderId, attempt);
+    if (reply.type !== 'OrderUnroutable') throw new Error(`order ${orderId} was routed: ${JSON.stringify(reply.payload)}`);
+    return reply.payload;
+  };
+
+  it('ships from the cheaper stocked location and keeps the decision with its explanation', async () => {
+    const sku = newSku();
+    await stocked([sku, LDN, 5], [sku, GLA, 5]);
+    const orderId = newOrder();
+    await probe.publish(send.routeOrder(orderId, [{ sku, quantity: 2, unitWeightGrams: 500 }]));
+
+    const reply = await routed(orderId);
+    expect(reply.plan.shipments).toEqual([
+      {
+        shipmentId: `${orderId}.a1.s1`,
+        locationId: LDN,
+        lines: [{ lineId: '1', sku, quantity: 2 }],
+        estimatedCost: { amount: expect.stringMatching(decimal4), currency: 'GBP' },
+        // Friday 10:00 UTC, before LDN's 18:00 cutoff: ships today, STANDARD takes two days.
+        estimatedDelivery: '2026-11-29',
+      },
+    ]);
+    expect(reply.plan.backOrderedLines).toEqual([]);
+    expect(reply.plan.totalEstimatedCost).toEqual(reply.plan.shipments[0].estimatedCost);
+    expect(reply.explanation).toMatchObject({ rulesetId: 'default', rulesetVersion: 1, candidatesConsidered: network.locations.length });
+    expect(reply.explanation.summary).toContain(`Ship from ${LDN}`);
+    expect(reply.explanation.summary).toContain(`runner-up ${GLA}`);
+
+    const record = await decision(reply.explanation.decisionId);
+    expect(record).toMatchObject({
+      decisionId: reply.explanation.decisionId,
+      orderId,
+      attempt: 1,
+      outcome: 'ROUTED',
+      ruleset: { id: 'default', version: 1 },
+      decisionTime: new Date(DECISION_TIME).toISOString(),
+      plan: reply.plan,
+      reply: { type: 'OrderRouted' },
+    });
+    expect(record.inputSummary['atp']).toEqual({ [sku]: { [LDN]: 5, [GLA]: 5 } });
+    const candidates = record.explanation['candidates'] as { locationId: string; status: string; rule?: string }[];
+    expect(candidates.map(({ locationId, status, rule }) => ({ locationId, status, ...(rule ? { rule } : {}) }))).toEqual([
+      { locationId: LDN, status: 'chosen' },
+      { locationId: MAN, status: 'excluded', rule: 'stock' },
+      { locationId: GLA, status: 'runner-up' },
+      { locationId: BHM, status: 'excluded', rule: 'stock' },
+    ]);
+    const forOrder = await getJson<{ decisions: DecisionRecord[] }>(`/v1/orders/${orderId}/decisions`);
+    expect(forOrder.body.decisions.map((d) => d.decisionId)).toEqual([reply.explanation.decisionId]);
+  });
+
+  it('splits a three-line order no single location can fill into two shipments', async () => {
+    const [a, b, c] = [newSku(), newSku(), newSku()];
+    await stocked([a, LDN, 3], [b, LDN, 3], [c, MAN, 3]);
+    const orderId = newOrder();
+    await probe.publish(send.routeOrder(orderId, [{ sku: a, quantity: 1 }, { sku: b, quantity: 2 }, { sku: c, quantity: 3 }]));
+
+    const reply = await routed(orderId);
+    expect(reply.plan.shipments.map(({ shipmentId, locationId, lines }) => ({ shipmentId, locationId, lines }))).toEqual([
+      { shipmentId: `${orderId}.a1.s1`, locationId: LDN, lines: [{ lineId: '1', sku: a, quantity: 1 }, { lineId: '2', sku: b, quantity: 2 }] },
+      { shipmentId: `${orderId}.a1.s2`, locationId: MAN, lines: [{ lineId: '3', sku: c, quantity: 3 }] },
+    ]);
+    // The total is the shipments' costs plus the ruleset's split penalty (2 per shipment beyond the first).
+    const shipmentsCost = reply.plan.shipments.reduce((sum, s) => sum + Number(s.estimatedCost.amount), 0);
+    expect(Number(reply.plan.totalEstimatedCost.amount)).toBeCloseTo(shipmentsCost + 2, 3);
+  });
+
+  it('answers NO_STOCK with the lines when no location has any', async () => {
+    const [a, b] = [newSku(), newSku()];
+    const orderId = newOrder();
+    await probe.publish(send.routeOrder(orderId, [{ sku: a, quantity: 1 }, { sku: b, quantity: 4, lineId: 'L-b' }]));
+
+    const reply = await unroutable(orderId);
+    expect(reply).toMatchObject({
+      orderId,
+      attempt: 1,
+      reason: 'NO_STOCK',
+      unplaceableLines: [
+        { lineId: '1', sku: a, quantity: 1 },
+        { lineId: 'L-b', sku: b, quantity: 4 },
+      ],
+    });
+    expect(reply.summary).toContain(`no location has ATP for ${a}`);
+    expect(await decision(reply.decisionId)).toMatchObject({ outcome: 'UNROUTABLE', unroutableReason: 'NO_STOCK', plan: null, reply: { type: 'OrderUnroutable', payload: { reason: 'NO_STOCK' } } });
+  });
+
+  it('never uses a location the request excludes', async () => {
+    const sku = newSku();
+    await stocked([sku, LDN, 5], [sku, GLA, 5]);
+    const orderId = newOrder();
+    await probe.publish(send.routeOrder(orderId, [{ sku, quantity: 1 }], { attempt: 2, excludedLocationIds: [LDN] }));
+
+    const reply = await routed(orderId, 2);
+    expect(reply.plan.shipments).toMatchObject([{ shipmentId: `${orderId}.a2.s1`, locationId: GLA }]);
+    const record = await decision(reply.explanation.decisionId);
+    expect((record.explanation['candidates'] as { locationId: string }[]).map((c) => c.locationId)).not.toContain(LDN);
+    expect(record.inputSummary['excludedLocationIds']).toEqual([LDN]);
+  });
+
+  it('takes the latest stock level, ignores an older one, and routes nothing from an emptied location', async () => {
+    const sku = newSku();
+    await stocked([sku, LDN, 5]);
+    await probe.publish(send.stockLevel(sku, LDN, 0, Date.now() + 1_000), send.stockLevel(sku, LDN, 9, Date.now() - 60_000));
+    // The older level arrives last; a marker level on another SKU after it shows both were handled.
+    const marker = newSku();
+    await stocked([marker, LDN, 1]);
+    const [row] = await routing.service.dataSource.query(`SELECT available FROM routing.atp WHERE sku = $1 AND location_id = $2`, [sku, LDN]);
+    expect(row.available).toBe(0);
+
+    const orderId = newOrder();
+    await probe.publish(send.routeOrder(orderId, [{ sku, quantity: 1 }]));
+    expect(await unroutable(orderId)).toMatchObject({ reason: 'NO_STOCK', unplaceableLines: [{ sku, quantity: 1 }] });
+  });
+
+  it('counts its own shipments against daily capacity', async () => {
+    const sku = newSku();
+    await stocked([sku, BHM, 10], [sku, MAN, 10]);
+    const first = newOrder();
+    const second = newOrder();
+    const toBirmingham = { destination: { ...send.routeOrder('x', []).payload.destination, city: 'Birmingham', coordinates: BIRMINGHAM } };
+    await probe.publish(send.routeOrder(first, [{ sku, quantity: 1 }], toBirmingham));
+    expect((await routed(first)).plan.shipments).toMatchObject([{ locationId: BHM }]);
+
+    // BHM's one shipment a day is taken: the next order goes to Manchester.
+    await probe.publish(send.routeOrder(second, [{ sku, quantity: 1 }], toBirmingham));
+    const reply = await routed(second);
+    expect(reply.plan.shipments).toMatchObject([{ locationId: MAN }]);
+    const record = await decision(reply.explanation.decisionId);
+    expect((record.explanation['candidates'] as { locationId: string; status: string; rule?: string }[]).find((c) => c.locationId === BHM)).toMatchObject({
+      status: 'excluded',
+      rule: 'capacity',
+    });
+  });
+
+  it('uses the network point of the country for an address without coordinates, and says when there is none', async () => {
+    const sku = newSku();
+    await stocked([sku, LDN, 2]);
+    const base = send.routeOrder('x', []).payload.destination;
+    const known = newOrder();
+    const unknown = newOrder();
+    await probe.publish(
+      send.routeOrder(known, [{ sku, quantity: 1 }], { destination: { ...base, coordinates: null } }),
+      send.routeOrder(unknown, [{ sku, quantity: 1 }], { destination: { ...base, countryCode: 'US', coordinates: null } }),
+    );
+    const reply = await routed(known);
+    expect((await decision(reply.explanation.decisionId)).inputSummary['destination']).toEqual({ countryCode: 'GB', point: { lat: 52.56, lon: -1.47 }, pointFrom: 'fallback' });
+    const refused = await unroutable(unknown);
+    expect(refused).toMatchObject({ reason: 'UNSERVICEABLE_DESTINATION', unplaceableLines: [{ lineId: '1', sku, quantity: 1 }] });
+    expect(refused.summary).toContain('/fallbackCoordinates/US');
+  });
+
+  it('answers a re-sent RouteOrder with the stored decision, and dead-letters a changed one of the same attempt', async () => {
+    const sku = newSku();
+    await stocked([sku, MAN, 4]);
+    const orderId = newOrder();
+    const command = send.routeOrder(orderId, [{ sku, quantity: 2 }]);
+    await probe.publish(command);
+    const first = await routed(orderId);
+
+    // The saga's deadline passed and it asks again: same attempt, new message. Stock changed meanwhile, but the answer does not.
+    await stocked([sku, LDN, 4]);
+    await probe.publish(resent(command));
+    const replies = await probe.replyTo(orderId, 1, 2);
+    expect(replies[1]).toMatchObject({ type: 'OrderRouted', payload: { plan: first.plan, explanation: first.explanation } });
+    expect(await decisionRows(orderId)).toBe(1);
+
+    await probe.publish({ ...resent(command), payload: { ...resent(command).payload, lines: [{ ...command.payload.lines[0], quantity: 3 }] } });
+    const dead = await probe.waitForDeadLetter(orderId);
+    expect(dead.headers[DeadLetterHeaders.error]).toContain(`RouteOrder attempt 1 of order ${orderId} differs from the one already decided (decision ${first.explanation.decisionId}`);
+    expect(await decisionRows(orderId)).toBe(1);
+  });
+
+  it('shows the network with the shipments planned today', async () => {
+    const { status, body } = await getJson<{ currency: string; locations: { id: string; today: { shipmentsPlanned: number } }[] }>('/v1/network');
+    expect(status).toBe(200);
+    expect(body.currency).toBe('GBP');
+    expect(body.locations.map((l) => l.id)).toEqual([LDN, MAN, GLA, BHM]);
+  });
+
+  describe('rulesets', () => {
+    const operator = { authorization: `Bearer ${OPERATOR_KEY}`, 'content-type': 'application/json', 'x-operator-id': 'ops-anna' };
+    const publish = (body: unknown, headers: Record<string, string> = operator) =>
+      getJson<{ version: number; issues?: { path: string; message: string }[]; message?: string }>('/v1/rulesets/default', { method: 'POST', headers, body: JSON.stringify(body) });
+
+    it('refuses an invalid ruleset with the path and the reason, and a request without the operator key', async () => {
+      const invalid = await publish({ maxShipments: 0, splitPenality: 1 });
+      expect(invalid.status).toBe(400);
+      expect(invalid.body.issues).toEqual(
+        expect.arrayContaining([
+          { path: '/splitPenality', message: 'is not a known field (check the spelling against the schema)' },
+          { path: '/maxShipments', message: 'must be >= 1' },
+        ]),
+      );
+      const anonymous = await publish({ maxShipments: 1 }, { 'content-type': 'application/json' });
+      expect(anonymous.status).toBe(401);
+      const wrongKey = await publish({ maxShipments: 1 }, { ...operator, authorization: 'Bearer not-the-key' });
+      expect(wrongKey.status).toBe(401);
+      expect((await getJson<{ version: number }>('/v1/rulesets/default')).body.version).toBe(1);
+    });
+
+    it('publishes a new version that the next decision uses', async () => {
+      const [a, c] = [newSku(), newSku()];
+      await stocked([a, LDN, 3], [c, MAN, 3]);
+      const twoPlaces = [{ sku: a, quantity: 1 }, { sku: c, quantity: 1 }];
+      const before = newOrder();
+      await probe.publish(send.routeOrder(before, twoPlaces));
+      expect((await routed(before)).plan.shipments).toHaveLength(2);
+
+      const { body: active } = await getJson<{ body: Record<string, unknown> }>('/v1/rulesets/default');
+      const published = await publish({ ...active.body, id: undefined, version: undefined, maxShipments: 1 });
+      expect(published).toMatchObject({ status: 201, body: { rulesetId: 'default', version: 2, publishedBy: 'ops-anna', routesOrders: true } });
+      const stale = await publish({ ...active.body, version: 2 });
+      expect(stale.status).toBe(409);
+      expect(stale.body.message).toContain('the next version of "default" is 3');
+
+      // One shipment at most: a HOLD order that needs two is unroutable; a PART_SHIP one ships what one location can.
+      const held = newOrder();
+      const partShip = newOrder();
+      await probe.publish(send.routeOrder(held, twoPlaces), send.routeOrder(partShip, twoPlaces, { backOrderPolicy: 'PART_SHIP' }));
+      const refused = await unroutable(held);
+      expect(refused).toMatchObject({ reason: 'TOO_MANY_SPLITS', unplaceableLines: [{ lineId: '1', sku: a, quantity: 1 }, { lineId: '2', sku: c, quantity: 1 }] });
+      expect((await decision(refused.decisionId)).ruleset).toEqual({ id: 'default', version: 2 });
+      const partial = await routed(partShip);
+      expect(partial.explanation.rulesetVersion).toBe(2);
+      expect(partial.plan.shipments).toHaveLength(1);
+      expect(partial.plan.backOrderedLines).toHaveLength(1);
+      const shipped = partial.plan.shipments[0].lines[0].sku;
+      expect(partial.plan.backOrderedLines[0]).toMatchObject({ sku: shipped === a ? c : a, quantity: 1 });
+
+      const history = await getJson<{ version: number; versions: { version: number; publishedBy: string }[] }>('/v1/rulesets/default');
+      expect(history.body.version).toBe(2);
+      expect(history.body.versions.map((v) => [v.version, v.publishedBy])).toEqual([
+        [1, `seed:${DEFAULT_RULESET_FILE}`],
+        [2, 'ops-anna'],
+      ]);
+    });
+  });
+});
