@@ -239,7 +239,7 @@ const printQuality = (title: string, cost: Run, greedy: Run): void => {
 // ---------- run ----------
 const { network, atp } = makeNetwork();
 console.log(
-  `routing bench: ${LOCATION_COUNT} locations (${DC_COUNT} DCs), ${format(SKU_COUNT)} SKUs, ${format(ORDERS)} orders per workload, seed ${SEED}, node ${process.version}`,
+  `routing bench: ${LOCATION_COUNT} locations (${DC_COUNT} DCs), ${format(SKU_COUNT)} SKUs, ${format([...atp.values()].reduce((sum, byLocation) => sum + byLocation.size, 0))} SKU × location pairs with ATP, ${format(ORDERS)} orders per workload, seed ${SEED}, node ${process.version}`,
 );
 console.log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')} at start`);
 
