@@ -3,7 +3,7 @@ import { EventPayload } from '@switchyard/contracts';
 import { DeadLetterHeaders } from '@switchyard/messaging';
 import { DEFAULT_RULESET_FILE } from './routing.settings';
 import type { DecisionRecord } from './decisions';
-import { configDirectory, DECISION_TIME, eventually, KafkaProbe, OPERATOR_KEY, resent, RoutingUnderTest, runId, send, startRouting } from './testing/routing-test-kit';
+import { configDirectory, consumerStats, DECISION_TIME, eventually, KafkaProbe, OPERATOR_KEY, resent, RoutingUnderTest, runId, send, startRouting } from './testing/routing-test-kit';
 
 // The service as deployed: the test plays inventory (StockLevelChanged) and the saga (RouteOrder) on the shared
 // broker, and reads routing.events with the EventCodec.
@@ -174,16 +174,32 @@ describe('the routing service over Kafka', () => {
   it('takes the latest stock level, ignores an older one, and routes nothing from an emptied location', async () => {
     const sku = newSku();
     await stocked([sku, LDN, 5]);
-    await probe.publish(send.stockLevel(sku, LDN, 0, Date.now() + 1_000), send.stockLevel(sku, LDN, 9, Date.now() - 60_000));
-    // The older level arrives last; a marker level on another SKU after it shows both were handled.
-    const marker = newSku();
-    await stocked([marker, LDN, 1]);
+    const [, older] = await probe.publish(send.stockLevel(sku, LDN, 0, Date.now() + 1_000), send.stockLevel(sku, LDN, 9, Date.now() - 60_000));
+    // The older level arrives last: once its message is in the inbox, it has been handled.
+    await eventually(async () => {
+      const rows = await routing.service.dataSource.query(`SELECT 1 FROM routing.messaging_inbox WHERE message_id = $1`, [older]);
+      if (rows.length === 0) throw new Error(`the older stock level (message ${older}) has not been handled yet`);
+    });
     const [row] = await routing.service.dataSource.query(`SELECT available FROM routing.atp WHERE sku = $1 AND location_id = $2`, [sku, LDN]);
     expect(row.available).toBe(0);
 
     const orderId = newOrder();
     await probe.publish(send.routeOrder(orderId, [{ sku, quantity: 1 }]));
     expect(await unroutable(orderId)).toMatchObject({ reason: 'NO_STOCK', unplaceableLines: [{ sku, quantity: 1 }] });
+  });
+
+  it('skips the other events on inventory.events without dead-lettering them', async () => {
+    const orderId = newOrder();
+    const before = consumerStats(routing.service);
+    await probe.publish({
+      type: 'StockReserved',
+      payload: { metadata: { eventId: randomUUID(), occurredAt: Date.now(), correlationId: orderId, causationId: null }, orderId, reservationId: randomUUID(), items: [] },
+    });
+    await eventually(() => {
+      if ((consumerStats(routing.service)['ignored'] ?? 0) <= (before['ignored'] ?? 0)) throw new Error('the StockReserved has not been skipped yet');
+    });
+    expect(consumerStats(routing.service)['dead-lettered']).toBe(before['dead-lettered']);
+    expect(probe.deadLetters.filter((d) => d.key === orderId)).toEqual([]);
   });
 
   it('counts its own shipments against daily capacity', async () => {

@@ -66,7 +66,7 @@ export interface DeadLetter {
 
 /**
  * The saga and inventory around routing: a producer for what they send it, and a reader (EventCodec) of
- * routing.events and the dead letters of routing.commands from the moment the probe was opened.
+ * routing.events and the dead letters of what routing consumes, from the moment the probe was opened.
  */
 export class KafkaProbe {
   readonly received: DecodedEvent[] = [];
@@ -81,7 +81,7 @@ export class KafkaProbe {
   static async open(): Promise<KafkaProbe> {
     const client = kafka();
     const groupId = `routing-test-reader-${runId}-${randomUUID().slice(0, 8)}`;
-    const topics = ['routing.events', 'routing.commands.dlq'];
+    const topics = ['routing.events', 'routing.commands.dlq', 'inventory.events.dlq'];
     await startGroupAtEnd(groupId, topics);
     const producer = client.producer({ idempotent: true, maxInFlightRequests: 1 });
     const reader = client.consumer({ groupId });
@@ -99,14 +99,18 @@ export class KafkaProbe {
     return probe;
   }
 
-  /** Publishes events to their own topics, keyed as the contracts say, each with a fresh message id. */
-  async publish(...events: AnyEvent[]): Promise<void> {
+  /** Publishes events to their own topics, keyed as the contracts say, each with a fresh message id (returned, in order). */
+  async publish(...events: AnyEvent[]): Promise<string[]> {
+    const messageIds: string[] = [];
     for (const event of events) {
+      const messageId = randomUUID();
+      messageIds.push(messageId);
       await this.producer.send({
         topic: topicOf(event),
-        messages: [{ key: keyOf(event), value: this.codec.encodeEvent(event), headers: { [Headers.messageId]: randomUUID(), [Headers.eventType]: event.type } }],
+        messages: [{ key: keyOf(event), value: this.codec.encodeEvent(event), headers: { [Headers.messageId]: messageId, [Headers.eventType]: event.type } }],
       });
     }
+    return messageIds;
   }
 
   all<T extends EventType>(type: T, matches: (payload: EventPayload<T>) => boolean = () => true): EventPayload<T>[] {
@@ -263,3 +267,9 @@ export const send = {
 
 /** The same command sent again as a new message (the saga's retry after its deadline). */
 export const resent = <T extends AnyEvent>(event: T): T => ({ ...event, payload: { ...event.payload, metadata: { ...event.payload.metadata, eventId: randomUUID() } } });
+
+/** Messages of each outcome the service's consumer has had so far (applied, ignored, dead-lettered, ...). */
+export function consumerStats(service: RunningService): Record<string, number> {
+  const [microservice] = service.app.getMicroservices();
+  return microservice.unwrap<{ consumer?: { stats: Record<string, number> } }>().consumer?.stats ?? {};
+}
