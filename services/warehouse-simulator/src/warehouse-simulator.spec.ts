@@ -1,4 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { EventOf, LineQuantity } from '@switchyard/contracts';
 import { createTestDatabase, type TestDatabase } from '@switchyard/infra';
 import { startService, type RunningService } from '@switchyard/service-kit';
@@ -171,6 +174,24 @@ describe('a simulator of two locations with a short dispatch delay', () => {
     expect(rejected.payload).toMatchObject({ reason: 'OUT_OF_STOCK', rejectedLines: instructed.payload.lines });
   });
 
+  it('confirms a cancellation that arrives before its instruction, and then never ships that instruction', async () => {
+    await control(simulator, 'POST', '/v1/stock', { locationId: berlin, sku: sku('EARLY'), received: 5 });
+    const instructed = instruction(berlin, [{ lineId: 'l1', sku: sku('EARLY'), quantity: 1 }]);
+    await publish([cancellation(instructed)]);
+    await one(() => reader.of('FulfilmentCancelled', forOrder(instructed.payload.orderId)), 'cancellation');
+    await publish([instructed]);
+    const messageId = instructed.payload.metadata.eventId;
+    await eventually(async () => {
+      const handled: unknown[] = await simulator.service.dataSource.query(`SELECT 1 FROM warehouse_simulator.messaging_inbox WHERE message_id = $1`, [messageId]);
+      expectCount(handled, 1, 'inbox entries for the instruction');
+    });
+    const rows = await simulator.service.dataSource.query(
+      `SELECT status, instruction IS NULL AS never_accepted FROM warehouse_simulator.instructions WHERE location_id = $1 AND fulfilment_id = $2`,
+      [berlin, instructed.payload.fulfilmentId],
+    );
+    expect(rows).toEqual([{ status: 'CANCELLED', never_accepted: true }]);
+  });
+
   it('guards the control endpoints with the operator key and names bad fields', async () => {
     expect((await control(simulator, 'POST', '/v1/faults', { mode: 'reject' }, null)).status).toBe(401);
     expect((await control(simulator, 'POST', '/v1/faults', { mode: 'reject' }, 'not-the-operator-key')).status).toBe(401);
@@ -190,14 +211,27 @@ describe('a simulator with a long dispatch delay', () => {
   let simulator: Simulator;
   const sku = `SKU-SLOW-${run}`;
 
+  let folder: string;
+  // Stock from a file, and no OPERATOR_KEY: the control endpoints are off.
+  const slowEnv = () => ({ WAREHOUSE_LOCATIONS: slow, DISPATCH_DELAY_MS: '4000', STOCK_FILE: join(folder, 'stock.yaml'), OPERATOR_KEY: '' });
+
   beforeAll(async () => {
-    simulator = await startSimulator('slow', { WAREHOUSE_LOCATIONS: slow, DISPATCH_DELAY_MS: '4000' });
-    await control(simulator, 'POST', '/v1/stock', { locationId: slow, sku, received: 10 });
+    folder = mkdtempSync(join(tmpdir(), 'warehouse-simulator-'));
+    writeFileSync(join(folder, 'stock.yaml'), `${slow}:\n  ${sku}: 10\n`);
+    simulator = await startSimulator('slow', slowEnv());
   });
 
   afterAll(async () => {
     await simulator?.service.close();
     await simulator?.database.drop();
+    rmSync(folder, { recursive: true, force: true });
+  });
+
+  it('puts the STOCK_FILE stock on hand, and keeps its control endpoints off without OPERATOR_KEY', async () => {
+    const [seeded] = await eventually(() => expectCount(stockOf(slow, sku), 1, 'seeded stock'));
+    expect(seeded?.payload).toMatchObject({ reason: 'RECEIVED', quantityDelta: 10, onHandAfter: 10, reference: 'STOCK_FILE' });
+    const refused = await control(simulator, 'POST', '/v1/stock', { locationId: slow, sku, received: 1 });
+    expect(refused).toMatchObject({ status: 503, body: { message: 'control endpoints are off: start the simulator with OPERATOR_KEY set' } });
   });
 
   const status = async (fulfilmentId: string) => {
@@ -230,7 +264,7 @@ describe('a simulator with a long dispatch delay', () => {
     expect(await status(fulfilmentId)).toBe('ACCEPTED');
 
     await simulator.service.close();
-    simulator = await startSimulator('slow', { WAREHOUSE_LOCATIONS: slow, DISPATCH_DELAY_MS: '4000' }, simulator.database);
+    simulator = await startSimulator('slow', slowEnv(), simulator.database);
 
     const dispatched = await one(() => reader.of('ShipmentDispatched', forOrder(orderId)), 'dispatch after the restart');
     expect(dispatched.payload).toMatchObject({ fulfilmentId, lines: instructed.payload.lines });
@@ -240,5 +274,7 @@ describe('a simulator with a long dispatch delay', () => {
     expect(stock).toEqual({ on_hand: 8, allocated: 0 });
     // Dispatches go in due order: this later instruction left, so the cancelled earlier one never will.
     expect(reader.of('ShipmentDispatched', forOrder(cancelled.payload.orderId))).toHaveLength(0);
+    // The restart put nothing on hand again from STOCK_FILE: one RECEIVED, then the dispatch.
+    expect(stockOf(slow, sku).map((e) => e.payload.reason)).toEqual(['RECEIVED', 'OTHER']);
   });
 });
