@@ -42,7 +42,7 @@ export type PlanChoice = {
   readonly allocation: readonly (readonly number[])[];
   readonly missingUnits: number;
   readonly cost: number;
-  /** Values of the ranked criteria, lower is better; empty for the cost strategy. */
+  /** Values of the ranked criteria (rounded to 4 decimals), lower is better; empty for the cost strategy. */
   readonly scores: readonly number[];
 };
 
@@ -117,6 +117,9 @@ const scoreBound = (
   return bound;
 };
 
+/** Ranked values are compared at the precision they are published with (4 decimals), so a tie in print is a tie. */
+const roundScore = (value: number): number => Math.round(value * 10_000) / 10_000;
+
 const sameMembers = (a: readonly number[], b: readonly number[]): boolean =>
   a.length === b.length && a.every((c, i) => c === b[i]);
 
@@ -128,8 +131,7 @@ const isBetter = (a: PlanChoice, b: PlanChoice): boolean => {
     if (a.cost > b.cost + EPSILON) return false;
   }
   for (let i = 0; i < a.scores.length; i++) {
-    if (a.scores[i] < b.scores[i] - EPSILON) return true;
-    if (a.scores[i] > b.scores[i] + EPSILON) return false;
+    if (a.scores[i] !== b.scores[i]) return a.scores[i] < b.scores[i];
   }
   return a.members.length < b.members.length;
 };
@@ -295,9 +297,10 @@ class LocationSetSearch {
     if (objective.kind !== 'ranked') return false;
     if (missing !== bound.missingUnits) return missing > bound.missingUnits;
     for (let i = 0; i < objective.criteria.length; i++) {
-      const lower = scoreBound(objective.criteria[i], this.candidates, this.prefix, c, size, costBound, objective.rankOf);
-      if (lower > bound.scores[i] + EPSILON) return true;
-      if (lower < bound.scores[i] - EPSILON) return false;
+      // Rounding is monotone, so a rounded lower bound still bounds the rounded scores.
+      const lower = roundScore(scoreBound(objective.criteria[i], this.candidates, this.prefix, c, size, costBound, objective.rankOf));
+      if (lower > bound.scores[i]) return true;
+      if (lower < bound.scores[i]) return false;
     }
     return true;
   }
@@ -350,7 +353,7 @@ class LocationSetSearch {
     const cost = priceAllocation(candidates, members, allocation, splitPenalty);
     const plan = { members: [...members], allocation, missingUnits, cost };
     if (objective.kind === 'cost') return { ...plan, scores: [] };
-    return { ...plan, scores: objective.criteria.map((criterion) => scoreOf(criterion, candidates, plan, objective.rankOf)) };
+    return { ...plan, scores: objective.criteria.map((criterion) => roundScore(scoreOf(criterion, candidates, plan, objective.rankOf))) };
   }
 
   /** Keeps the best two plans over distinct location sets. */
