@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { AnyEvent, EventPayload, keyOf, topicOf, type Address } from '@switchyard/contracts';
 import { FatalError, RetriableError, type OutgoingEvent } from '@switchyard/messaging';
-import { routeOrder, type Atp, type Destination, type GeoPoint, type Order } from '@switchyard/routing-engine';
+import { routeOrder, type Atp, type Destination, type GeoPoint, type Location, type Order, type Ruleset } from '@switchyard/routing-engine';
 import { EntityManager } from 'typeorm';
 import { AtpProjection } from './atp-projection';
 import { ENGINE_BACK_ORDER_POLICY, engineLines, toReply, type ReplyPayload } from './contract-mapping';
@@ -89,6 +89,16 @@ function destinationOf(address: Address, fallback: Readonly<Record<string, GeoPo
 
 const atpSeen = (atp: Atp): Record<string, Record<string, number>> => Object.fromEntries([...atp].map(([sku, byLocation]) => [sku, Object.fromEntries(byLocation)]));
 
+/** A decision before it is stored: the engine's answer in contract words, and what it saw. */
+type Decided = {
+  readonly ruleset: Ruleset;
+  readonly inputSummary: Record<string, unknown>;
+  readonly reply: ReplyPayload;
+  readonly explanation: Record<string, unknown>;
+  /** Where the plan's shipments leave from, on which local day: the capacity they take. */
+  readonly shipping: readonly { readonly location: Location; readonly localDay: string }[];
+};
+
 export class RoutingDecisions {
   constructor(
     private readonly network: NetworkStore,
@@ -116,70 +126,11 @@ export class RoutingDecisions {
     }
 
     const decisionId = randomUUID();
-    const now = command.metadata.occurredAt;
-    const rulesetId = this.activeRulesetId();
-    const ruleset = await this.rulesets.activeRuleset(em, rulesetId);
-    const network = await this.network.load(em);
-    const excluded = new Set(command.excludedLocationIds);
-    const eligible = network.locations.filter((location) => !excluded.has(location.id));
-    const used = await this.network.shipmentsPlanned(em, eligible.map((location) => ({ locationId: location.id, localDay: localDayAt(location, now) })));
-    const locations = eligible.map((location) => ({ ...location, usedToday: used.get(location.id) ?? 0 }));
-    const lines = engineLines(command.lines);
-    const atp = await this.projection.atpFor(em, lines.map((line) => line.sku), locations.map((location) => location.id));
-    const destination = destinationOf(command.destination, network.fallbackCoordinates);
-
-    const inputSummary = {
-      decisionTime: new Date(now).toISOString(),
-      channel: command.channel,
-      market: command.market,
-      customerTier: command.customerTier,
-      customerPriority: command.customerPriority,
-      destination: { countryCode: command.destination.countryCode, point: destination ? { lat: destination.lat, lon: destination.lon } : null, pointFrom: destination?.source ?? null },
-      serviceLevel: command.serviceLevel,
-      promisedDate: command.promisedDate,
-      backOrderPolicy: command.backOrderPolicy,
-      lines: command.lines.map(({ lineId, sku, quantity, unitWeightGrams }) => ({ lineId, sku, quantity, unitWeightGrams })),
-      excludedLocationIds: command.excludedLocationIds,
-      locations: locations.map(({ id, dailyCapacity, usedToday }) => ({ id, dailyCapacity: dailyCapacity ?? null, usedToday })),
-      atp: atpSeen(atp),
-    };
-
-    let reply: ReplyPayload;
-    let explanation: Record<string, unknown>;
-    let shipDays: string[] = [];
-    if (!destination) {
-      const summary =
-        `UNSERVICEABLE_DESTINATION: the destination has no coordinates and the network has no fallbackCoordinates for ${command.destination.countryCode}; ` +
-        `geocode the address or add /fallbackCoordinates/${command.destination.countryCode} to the network file.`;
-      reply = { type: 'OrderUnroutable', payload: { orderId: command.orderId, attempt: command.attempt, reason: 'UNSERVICEABLE_DESTINATION', unplaceableLines: command.lines.map(({ lineId, sku, quantity }) => ({ lineId, sku, quantity })), decisionId, summary } };
-      explanation = { ruleset: { id: ruleset.id, version: ruleset.version }, summary };
-    } else {
-      const order: Order = {
-        id: command.orderId,
-        channel: command.channel,
-        destination: { lat: destination.lat, lon: destination.lon, country: destination.country },
-        serviceLevel: command.serviceLevel,
-        lines,
-        ...(command.promisedDate !== null ? { promisedDate: command.promisedDate } : {}),
-        customerTier: command.customerTier,
-        priority: command.customerPriority > 0 ? 'PRIORITY' : 'STANDARD',
-        backOrderPolicy: ENGINE_BACK_ORDER_POLICY[command.backOrderPolicy],
-      };
-      const decision = routeOrder({ order, network: { locations }, atp, ruleset, now });
-      reply = toReply({ decisionId, orderId: command.orderId, attempt: command.attempt, lines: command.lines, currency: network.currency, decision, atp });
-      const { type, explanation: engineExplanation } = decision;
-      explanation = {
-        ...engineExplanation,
-        engineOutcome: type,
-        unfulfilled: type === 'OrderRouted' ? decision.unfulfilled : decision.lines,
-        ...(type === 'OrderRouted' ? { engineCost: decision.plan.cost } : { disposition: decision.disposition }),
-      };
-      if (type === 'OrderRouted') {
-        const byId = new Map(locations.map((location) => [location.id, location]));
-        shipDays = decision.plan.shipments.map((s) => s.estimatedDelivery.shipDate ?? localDayAt(byId.get(s.locationId) ?? locations[0], now));
-      }
+    const { ruleset, inputSummary, reply, explanation, shipping } = await this.decide(em, command, decisionId);
+    if (ruleset.filters.capacity) {
+      const full = await this.network.overbooked(em, shipping);
+      if (full.length > 0) throw new RetriableError(`${which(command)}: a concurrent decision used the last capacity of ${full.join(', ')} today; deciding again`);
     }
-
     const inserted: { decision_id: string }[] = await em.query(
       `INSERT INTO routing.decisions (decision_id, order_id, attempt, outcome, unroutable_reason, ruleset_id, ruleset_version, decision_time,
          command_event_id, command_digest, input_summary, plan, explanation, reply_type, reply)
@@ -193,7 +144,7 @@ export class RoutingDecisions {
         reply.type === 'OrderUnroutable' ? reply.payload.reason : null,
         ruleset.id,
         ruleset.version,
-        now,
+        command.metadata.occurredAt,
         command.metadata.eventId,
         digest,
         JSON.stringify(inputSummary),
@@ -210,7 +161,7 @@ export class RoutingDecisions {
       await em.query(
         `INSERT INTO routing.planned_shipments (shipment_id, decision_id, location_id, local_day)
          SELECT id, $1, location_id, local_day FROM unnest($2::text[], $3::text[], $4::date[]) AS s(id, location_id, local_day)`,
-        [decisionId, shipments.map((s) => s.shipmentId), shipments.map((s) => s.locationId), shipDays],
+        [decisionId, shipments.map((s) => s.shipmentId), shipments.map((s) => s.locationId), shipping.map((s) => s.localDay)],
       );
     }
     return [this.outgoing(reply, command)];
@@ -224,6 +175,84 @@ export class RoutingDecisions {
   async forOrder(em: EntityManager, orderId: string): Promise<DecisionRecord[]> {
     const rows: DecisionRow[] = await em.query(`SELECT * FROM routing.decisions WHERE order_id = $1 ORDER BY attempt`, [orderId]);
     return rows.map(toRecord);
+  }
+
+  /**
+   * The engine's decision over routing's projection of ATP, its network (without the excluded locations, with the
+   * shipments it planned on each location's current day) and the active ruleset, at the command's occurredAt.
+   */
+  private async decide(em: EntityManager, command: RouteOrder, decisionId: string): Promise<Decided> {
+    const now = command.metadata.occurredAt;
+    const ruleset = await this.rulesets.activeRuleset(em, this.activeRulesetId());
+    const network = await this.network.load(em);
+    const excluded = new Set(command.excludedLocationIds);
+    const eligible = network.locations.filter((location) => !excluded.has(location.id));
+    const used = await this.network.shipmentsPlanned(em, eligible.map((location) => ({ locationId: location.id, localDay: localDayAt(location, now) })));
+    const locations = eligible.map((location) => ({ ...location, usedToday: used.get(location.id) ?? 0 }));
+    const lines = engineLines(command.lines);
+    const atp = await this.projection.atpFor(em, lines.map((line) => line.sku), locations.map((location) => location.id));
+    const destination = destinationOf(command.destination, network.fallbackCoordinates);
+    const inputSummary = {
+      decisionTime: new Date(now).toISOString(),
+      channel: command.channel,
+      market: command.market,
+      customerTier: command.customerTier,
+      customerPriority: command.customerPriority,
+      destination: { countryCode: command.destination.countryCode, point: destination ? { lat: destination.lat, lon: destination.lon } : null, pointFrom: destination?.source ?? null },
+      serviceLevel: command.serviceLevel,
+      promisedDate: command.promisedDate,
+      backOrderPolicy: command.backOrderPolicy,
+      lines: command.lines.map(({ lineId, sku, quantity, unitWeightGrams }) => ({ lineId, sku, quantity, unitWeightGrams })),
+      excludedLocationIds: command.excludedLocationIds,
+      locations: locations.map(({ id, dailyCapacity, usedToday }) => ({ id, dailyCapacity: dailyCapacity ?? null, usedToday })),
+      atp: atpSeen(atp),
+    };
+
+    if (!destination) {
+      const { countryCode } = command.destination;
+      const summary =
+        `UNSERVICEABLE_DESTINATION: the destination has no coordinates and the network has no fallbackCoordinates for ${countryCode}; ` +
+        `geocode the address or add /fallbackCoordinates/${countryCode} to the network file.`;
+      const unplaceableLines = command.lines.map(({ lineId, sku, quantity }) => ({ lineId, sku, quantity }));
+      return {
+        ruleset,
+        inputSummary,
+        reply: { type: 'OrderUnroutable', payload: { orderId: command.orderId, attempt: command.attempt, reason: 'UNSERVICEABLE_DESTINATION', unplaceableLines, decisionId, summary } },
+        explanation: { ruleset: { id: ruleset.id, version: ruleset.version }, summary },
+        shipping: [],
+      };
+    }
+
+    const order: Order = {
+      id: command.orderId,
+      channel: command.channel,
+      destination: { lat: destination.lat, lon: destination.lon, country: destination.country },
+      serviceLevel: command.serviceLevel,
+      lines,
+      ...(command.promisedDate !== null ? { promisedDate: command.promisedDate } : {}),
+      customerTier: command.customerTier,
+      priority: command.customerPriority > 0 ? 'PRIORITY' : 'STANDARD',
+      backOrderPolicy: ENGINE_BACK_ORDER_POLICY[command.backOrderPolicy],
+    };
+    const decision = routeOrder({ order, network: { locations }, atp, ruleset, now });
+    const reply = toReply({ decisionId, orderId: command.orderId, attempt: command.attempt, lines: command.lines, currency: network.currency, decision, atp });
+    const byId = new Map(locations.map((location) => [location.id, location]));
+    return {
+      ruleset,
+      inputSummary,
+      reply,
+      explanation:
+        decision.type === 'OrderRouted'
+          ? { ...decision.explanation, engineOutcome: decision.type, unfulfilled: decision.unfulfilled, engineCost: decision.plan.cost }
+          : { ...decision.explanation, engineOutcome: decision.type, unfulfilled: decision.lines, disposition: decision.disposition },
+      shipping:
+        decision.type === 'OrderRouted'
+          ? decision.plan.shipments.map((shipment) => {
+              const location = byId.get(shipment.locationId) as Location;
+              return { location, localDay: shipment.estimatedDelivery.shipDate ?? localDayAt(location, now) };
+            })
+          : [],
+    };
   }
 
   private outgoing(reply: ReplyPayload, command: RouteOrder): OutgoingEvent {

@@ -126,6 +126,18 @@ export class NetworkStore {
     };
   }
 
+  /**
+   * Locks the shipping locations (in id order, so decisions never wait on each other in a cycle) and returns those
+   * whose capacity for the day a concurrent decision used up after this one counted it.
+   */
+  async overbooked(em: EntityManager, shipments: readonly { location: Location; localDay: string }[]): Promise<string[]> {
+    const limited = shipments.filter((s) => s.location.dailyCapacity !== undefined);
+    if (limited.length === 0) return [];
+    await em.query(`SELECT location_id FROM routing.locations WHERE location_id = ANY($1::text[]) ORDER BY location_id FOR UPDATE`, [limited.map((s) => s.location.id)]);
+    const planned = await this.shipmentsPlanned(em, limited.map((s) => ({ locationId: s.location.id, localDay: s.localDay })));
+    return limited.filter((s) => (planned.get(s.location.id) ?? 0) >= (s.location.dailyCapacity ?? Infinity)).map((s) => s.location.id);
+  }
+
   /** Shipments routing planned per location on the given local days: the capacity its own decisions used. */
   async shipmentsPlanned(em: EntityManager, days: readonly { locationId: string; localDay: string }[]): Promise<Map<string, number>> {
     if (days.length === 0) return new Map();

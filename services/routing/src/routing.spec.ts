@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { EventPayload } from '@switchyard/contracts';
-import { DeadLetterHeaders } from '@switchyard/messaging';
+import { DeadLetterHeaders, RetriableError } from '@switchyard/messaging';
+import { Routing } from './routing';
 import { DEFAULT_RULESET_FILE } from './routing.settings';
 import type { DecisionRecord } from './decisions';
 import { configDirectory, consumerStats, DECISION_TIME, eventually, KafkaProbe, OPERATOR_KEY, resent, RoutingUnderTest, runId, send, startRouting } from './testing/routing-test-kit';
@@ -220,6 +221,35 @@ describe('the routing service over Kafka', () => {
       status: 'excluded',
       rule: 'capacity',
     });
+  });
+
+  it('decides again when a concurrent decision took the last capacity it counted on', async () => {
+    const sku = newSku();
+    await stocked([sku, BHM, 10], [sku, MAN, 10]);
+    const decisions = routing.service.app.get(Routing).decisions;
+    const dataSource = routing.service.dataSource;
+    // The next day: BHM's one shipment is still free.
+    const options = { occurredAt: DECISION_TIME + 86_400_000, destination: { ...send.routeOrder('x', []).payload.destination, coordinates: BIRMINGHAM } };
+    const first = send.routeOrder(newOrder(), [{ sku, quantity: 1 }], options).payload;
+    const second = send.routeOrder(newOrder(), [{ sku, quantity: 1 }], options).payload;
+
+    let secondDecision: Promise<unknown> | undefined;
+    await dataSource.transaction(async (em) => {
+      const [reply] = await decisions.route(em, first);
+      expect(reply.event).toMatchObject({ type: 'OrderRouted', payload: { plan: { shipments: [{ locationId: BHM }] } } });
+      // The second decision counts BHM free (the first has not committed) and then waits for BHM's row.
+      secondDecision = dataSource.transaction((other) => decisions.route(other, second)).catch((error: unknown) => error);
+      await eventually(async () => {
+        const [{ waiting }] = await dataSource.query(`SELECT count(*)::int AS waiting FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`);
+        if (waiting === 0) throw new Error('the second decision is not waiting for the location yet');
+      });
+    });
+    const error = await secondDecision;
+    expect(error).toBeInstanceOf(RetriableError);
+    expect((error as Error).message).toContain(`a concurrent decision used the last capacity of ${BHM}`);
+    // Its retry counts again and goes to Manchester.
+    const [retried] = await dataSource.transaction((em) => decisions.route(em, second));
+    expect(retried.event).toMatchObject({ type: 'OrderRouted', payload: { plan: { shipments: [{ locationId: MAN }] } } });
   });
 
   it('uses the network point of the country for an address without coordinates, and says when there is none', async () => {
