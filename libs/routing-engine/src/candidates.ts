@@ -96,15 +96,15 @@ const unitCosts = (demands: readonly Demand[], perKg: number): number[] => {
   return costs;
 };
 
-const locationIndexes = new WeakMap<readonly Location[], Map<string, number>>();
+const locationIndexes = new WeakMap<readonly Location[], { ids: string[]; index: Map<string, number> }>();
 
-/** Location id → position in the network, cached per (immutable) locations array. */
+/** Location id → position in the network, cached per locations array and rebuilt if the array changed. */
 const indexOfLocations = (locations: readonly Location[]): Map<string, number> => {
-  let index = locationIndexes.get(locations);
-  if (!index || index.size !== locations.length) {
-    index = new Map(locations.map((location, i) => [location.id, i]));
-    locationIndexes.set(locations, index);
-  }
+  const cached = locationIndexes.get(locations);
+  if (cached && cached.ids.length === locations.length && cached.ids.every((id, i) => id === locations[i].id)) return cached.index;
+  const ids = locations.map((location) => location.id);
+  const index = new Map(ids.map((id, i) => [id, i]));
+  locationIndexes.set(locations, { ids, index });
   return index;
 };
 
@@ -122,7 +122,7 @@ const atpMatrix = (locations: readonly Location[], demands: readonly Demand[], a
     if (bySku.size < locations.length) {
       bySku.forEach((units, locationId) => {
         const i = index.get(locationId);
-        if (i !== undefined && locations[i].id === locationId && units > 0) matrix[i * width + d] = units;
+        if (i !== undefined && units > 0) matrix[i * width + d] = units;
       });
     } else {
       for (let i = 0; i < locations.length; i++) matrix[i * width + d] = Math.max(0, bySku.get(locations[i].id) ?? 0);

@@ -160,3 +160,13 @@ describe('hard limit: may one line be split across locations', () => {
     ]);
   });
 });
+
+describe('the network may change between decisions', () => {
+  it('given the same locations array is edited in place, when routed again, then the new locations and their stock are used', () => {
+    const locations: Location[] = [LONDON, MANCHESTER];
+    const atp = stock(['GLA', 'SKU-1', 1]);
+    expect(shippedFrom(route({ locations, atp }))).toEqual([]);
+    locations[0] = GLASGOW;
+    expect(shippedFrom(route({ locations, atp }))).toEqual(['GLA']);
+  });
+});
