@@ -20,7 +20,7 @@ export const orchestratorSettings = {
   ORCHESTRATOR_TIMER_SCAN_INTERVAL_MS: settings.int({ default: 1_000, min: 10, max: 600_000, doc: 'how often the durable timer scanner looks for due timers' }),
   ORCHESTRATOR_TIMER_BATCH: settings.int({ default: 100, min: 1, max: 10_000, doc: 'due timers fired per scan before the scanner yields' }),
   ORCHESTRATOR_WAKE_FANOUT: settings.int({ default: 50, min: 1, max: 10_000, doc: 'back-ordered orders woken by one StockLevelChanged (oldest back-order first)' }),
-  ORCHESTRATOR_APPEND_ATTEMPTS: settings.int({ default: 5, min: 1, max: 50, doc: 'load-decide-append attempts per input when other writers of the same order win the version race' }),
+  ORCHESTRATOR_APPEND_ATTEMPTS: settings.int({ default: 10, min: 1, max: 50, doc: 'load-decide-append attempts per input when other writers of the same order win the version race' }),
   ORCHESTRATOR_ROUTING_DEADLINE_MS: ms(p.replyDeadlineMs.routing, 'wait for OrderRouted/OrderUnroutable'),
   ORCHESTRATOR_RESERVATION_DEADLINE_MS: ms(p.replyDeadlineMs.reservation, 'wait for StockReserved/StockReservationFailed'),
   ORCHESTRATOR_CARRIER_DEADLINE_MS: ms(p.replyDeadlineMs.carrierSelection, 'wait for CarrierSelected/CarrierSelectionFailed'),

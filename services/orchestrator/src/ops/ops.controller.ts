@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Body, Controller, Get, Headers, HttpCode, Inject, Param, Post, UseGuards } from '@nestjs/common';
 import type { EventMetadata } from '@switchyard/contracts';
-import { Outbox } from '@switchyard/messaging';
+import { Outbox, RetriableError } from '@switchyard/messaging';
 import { statusLabel, type OperatorCommand, type Received } from '@switchyard/order-saga';
 import { ServiceLogger } from '@switchyard/service-kit';
 import { DataSource } from 'typeorm';
@@ -123,7 +123,12 @@ export class OpsController {
     // A retried request with the same Idempotency-Key is the same input: the saga has handled it and does nothing.
     const eventId = idempotencyKey?.toLowerCase() ?? randomUUID();
     const command = input({ metadata: { eventId, occurredAt: now, correlationId: orderId, causationId: null }, orderId }, now);
-    const applied = await this.dataSource.transaction((em) => this.sagas.apply(em, orderId, command, (messages) => this.outbox.add(em, messages)));
+    const applied = await this.dataSource
+      .transaction((em) => this.sagas.apply(em, orderId, command, (messages) => this.outbox.add(em, messages)))
+      .catch((error: unknown) => {
+        if (error instanceof RetriableError) throw opsError(503, 'BUSY', error.message, { orderId });
+        throw error;
+      });
     if (applied.outcome === 'unknown-order') throw opsError(404, 'UNKNOWN_ORDER', `Order ${orderId} is not known to the orchestrator.`);
     if (applied.outcome === 'rejected') {
       const { code, rejected } = applied.rejection;
