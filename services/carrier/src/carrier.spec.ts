@@ -8,8 +8,10 @@ import { eventually, expectCount, publish, TopicReader } from './testing/bus';
 import { startServiceProcess } from './testing/process';
 
 // The carrier service with the real table-rate adapter (services/carrier-tablerate/config/rate-table.yaml) on
-// real Kafka and PostgreSQL. Adapter ids are new each run, so their request topics hold only this run's requests.
+// real Kafka and PostgreSQL. Every topic of the run is under its own TOPIC_NAMESPACE; adapter ids are new each
+// run too, because consumer groups (named after them) are not namespaced.
 const run = randomUUID().slice(0, 8);
+const namespace = `spec-carrier-${run}`;
 const tablerate = `tr-${run}`;
 const down = `down-${run}`;
 
@@ -40,9 +42,9 @@ interface Started {
 
 async function startCarrier(scenario: string, env: Record<string, string>): Promise<Started> {
   const database = await createTestDatabase(`carrier ${scenario}`);
-  const fullEnv = { DATABASE_URL: database.url, KAFKA_BROKERS: brokers(), SELECTION_SCAN_INTERVAL_MS: '100', ...env };
-  // A consumer group per scenario: the scenarios run one after another, never sharing carrier.commands partitions.
-  const service = await startService({ ...carrierService(fullEnv), name: `carrier-spec-${scenario}` }, { env: fullEnv, ...quiet });
+  const fullEnv = { DATABASE_URL: database.url, KAFKA_BROKERS: brokers(), TOPIC_NAMESPACE: namespace, SELECTION_SCAN_INTERVAL_MS: '100', ...env };
+  // A consumer group per scenario and run: the scenarios run one after another, never sharing carrier.commands partitions.
+  const service = await startService({ ...carrierService(fullEnv), name: `carrier-spec-${scenario}-${run}` }, { env: fullEnv, ...quiet });
   return { service, database };
 }
 
@@ -61,6 +63,7 @@ beforeAll(async () => {
   const adapterEnv = (carrierId: string, simulateDown: boolean) => ({
     DATABASE_URL: adapterDatabase.url,
     KAFKA_BROKERS: brokers(),
+    TOPIC_NAMESPACE: namespace,
     CARRIER_ID: carrierId,
     SIMULATE_DOWN: String(simulateDown),
     LOG_LEVEL: 'warn',
@@ -68,7 +71,7 @@ beforeAll(async () => {
   // One after the other: the second finds the shared schema migrated.
   adapters.push(await startServiceProcess('services/carrier-tablerate/src/main.ts', adapterEnv(tablerate, false)));
   adapters.push(await startServiceProcess('services/carrier-tablerate/src/main.ts', adapterEnv(down, true)));
-  reader = await TopicReader.start(['carrier.events', 'carrier.adapter.replies', `carrier.adapter.requests.${tablerate}`, `carrier.adapter.requests.${down}`]);
+  reader = await TopicReader.start(namespace, ['carrier.events', 'carrier.adapter.replies', `carrier.adapter.requests.${tablerate}`, `carrier.adapter.requests.${down}`]);
 });
 
 afterAll(async () => {
@@ -93,7 +96,7 @@ describe('with one adapter that answers', () => {
 
   it('selects the cheapest service that meets the promised date, as soon as every adapter answered', async () => {
     const orderId = newOrder();
-    await publish([selectCarrier(orderId)]);
+    await publish(namespace, [selectCarrier(orderId)]);
     const outcome = await firstOutcome(orderId);
     if (outcome.type !== 'CarrierSelected') throw new Error(`expected CarrierSelected, got ${JSON.stringify(outcome.payload)}`);
     const [selection] = outcome.payload.selections;
@@ -109,21 +112,21 @@ describe('with one adapter that answers', () => {
   it('takes a dearer service when only it meets the date', async () => {
     // The promised date is the STANDARD service's delivery date from an earlier quote: ECONOMY arrives later.
     const probe = newOrder();
-    await publish([selectCarrier(probe)]);
+    await publish(namespace, [selectCarrier(probe)]);
     await firstOutcome(probe);
     const [reply] = reader.of('CarrierQuoted', (p) => p.orderId === probe);
     const standard = reply?.payload.quotes.find((q) => q.carrier.serviceCode === 'STANDARD');
     if (!standard) throw new Error('the table offers STANDARD for DE→DE');
 
     const orderId = newOrder();
-    await publish([selectCarrier(orderId, { promisedDate: standard.estimatedDelivery })]);
+    await publish(namespace, [selectCarrier(orderId, { promisedDate: standard.estimatedDelivery })]);
     const outcome = await firstOutcome(orderId);
     expect(outcome.type === 'CarrierSelected' && outcome.payload.selections.map((s) => [s.carrier.serviceCode, amountOf(s.quotedCost.amount)])).toEqual([['STANDARD', amountOf('4.55')]]);
   });
 
   it('takes the fastest, then the cheapest, when no service meets the promised date', async () => {
     const orderId = newOrder();
-    await publish([selectCarrier(orderId, { promisedDate: '2000-01-03' })]);
+    await publish(namespace, [selectCarrier(orderId, { promisedDate: '2000-01-03' })]);
     const outcome = await firstOutcome(orderId);
     // EXPRESS (10.74) and NEXT_DAY_1200 (16.17) both take one day; EXPRESS is cheaper.
     expect(outcome.type === 'CarrierSelected' && outcome.payload.selections.map((s) => [s.carrier.serviceCode, amountOf(s.quotedCost.amount)])).toEqual([['EXPRESS', amountOf('10.74')]]);
@@ -132,7 +135,7 @@ describe('with one adapter that answers', () => {
   it('fails with DESTINATION_NOT_SERVED for a country the table does not reach', async () => {
     const orderId = newOrder();
     const toUs = selectCarrier(orderId).payload.destination;
-    await publish([selectCarrier(orderId, { destination: { ...toUs, countryCode: 'US' } })]);
+    await publish(namespace, [selectCarrier(orderId, { destination: { ...toUs, countryCode: 'US' } })]);
     const outcome = await firstOutcome(orderId);
     expect(outcome).toMatchObject({ type: 'CarrierSelectionFailed', payload: { reason: 'DESTINATION_NOT_SERVED', shipmentIds: [`${orderId}-s1`] } });
     expect(outcome.type === 'CarrierSelectionFailed' && outcome.payload.detail).toContain(`${tablerate}: unavailable (DESTINATION_NOT_SERVED`);
@@ -140,9 +143,9 @@ describe('with one adapter that answers', () => {
 
   it('does not start a second selection for a re-sent SelectCarrier, and answers it again from the stored outcome', async () => {
     const orderId = newOrder();
-    await publish([selectCarrier(orderId)]);
+    await publish(namespace, [selectCarrier(orderId)]);
     const first = await firstOutcome(orderId);
-    await publish([selectCarrier(orderId)]);
+    await publish(namespace, [selectCarrier(orderId)]);
     const both = await eventually(() => expectCount(outcomes(orderId), 2, `outcomes for ${orderId}`));
     expect(both[1]?.payload).toEqual({ ...first.payload, metadata: expect.objectContaining({ correlationId: orderId }) });
     expect(both[1]?.payload.metadata.eventId).not.toBe(first.payload.metadata.eventId);
@@ -165,7 +168,7 @@ describe('with an adapter that never answers beside one that does', () => {
 
   it('closes at the deadline with the quotes that arrived, skipping the silent adapter', async () => {
     const orderId = newOrder();
-    await publish([selectCarrier(orderId)]);
+    await publish(namespace, [selectCarrier(orderId)]);
     const outcome = await firstOutcome(orderId);
     expect(outcome).toMatchObject({ type: 'CarrierSelected', payload: { selections: [{ carrier: { carrierId: tablerate, serviceCode: 'ECONOMY' } }] } });
     // Both adapters were asked; the silent one's request is still unanswered, and the selection closed at its deadline.
@@ -193,7 +196,7 @@ describe('when no adapter answers', () => {
 
   it('fails the selection with CARRIERS_UNAVAILABLE at the deadline, naming the silent carrier', async () => {
     const orderId = newOrder();
-    await publish([selectCarrier(orderId)]);
+    await publish(namespace, [selectCarrier(orderId)]);
     const outcome = await firstOutcome(orderId);
     expect(outcome).toMatchObject({
       type: 'CarrierSelectionFailed',
@@ -204,7 +207,7 @@ describe('when no adapter answers', () => {
   it('fails at once, without asking, for a shipment from a location with no configured country', async () => {
     const orderId = newOrder();
     const shipment = { shipmentId: `${orderId}-s9`, locationId: 'dc-atlantis', weightGrams: 100, declaredValue: { amount: '1.00', currency: 'EUR' } };
-    await publish([selectCarrier(orderId, { shipments: [shipment] })]);
+    await publish(namespace, [selectCarrier(orderId, { shipments: [shipment] })]);
     const outcome = await firstOutcome(orderId);
     expect(outcome).toMatchObject({ type: 'CarrierSelectionFailed', payload: { reason: 'OTHER', shipmentIds: [`${orderId}-s9`] } });
     expect(outcome.type === 'CarrierSelectionFailed' && outcome.payload.detail).toMatch(/dc-atlantis, whose country is not in LOCATION_COUNTRIES/);

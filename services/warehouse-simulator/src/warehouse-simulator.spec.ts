@@ -8,18 +8,18 @@ import { startService, type RunningService } from '@switchyard/service-kit';
 import { eventually, expectCount, publish, TopicReader } from './testing/bus';
 import { warehouseSimulatorService } from './warehouse-simulator.definition';
 
-// The simulator on real Kafka and PostgreSQL. Location ids are new each run, so their instruction topics hold
-// only this run's instructions.
+// The simulator on real Kafka and PostgreSQL, every topic of the run under its own TOPIC_NAMESPACE.
 const run = randomUUID().slice(0, 8);
-const berlin = `sim-berlin-${run}`;
-const leipzig = `sim-leipzig-${run}`;
-const slow = `sim-slow-${run}`;
+const namespace = `spec-warehouse-${run}`;
+const berlin = 'dc-berlin';
+const leipzig = 'dc-leipzig';
+const slow = 'dc-slow';
 const OPERATOR_KEY = `spec-operator-key-${run}`;
 
 let reader: TopicReader;
 
 beforeAll(async () => {
-  reader = await TopicReader.start(['fulfilment.events', 'inventory.events']);
+  reader = await TopicReader.start(namespace, ['fulfilment.events', 'inventory.events']);
 });
 
 afterAll(async () => {
@@ -34,8 +34,8 @@ interface Simulator {
 
 async function startSimulator(label: string, env: Record<string, string>, database?: TestDatabase): Promise<Simulator> {
   const db = database ?? (await createTestDatabase(`warehouse-simulator ${label}`));
-  const fullEnv = { DATABASE_URL: db.url, KAFKA_BROKERS: process.env['KAFKA_BROKERS'], DISPATCH_SCAN_INTERVAL_MS: '100', OPERATOR_KEY, ...env };
-  // Its own consumer group: this run's topics only, never partitions shared with another simulator.
+  const fullEnv = { DATABASE_URL: db.url, KAFKA_BROKERS: process.env['KAFKA_BROKERS'], TOPIC_NAMESPACE: namespace, DISPATCH_SCAN_INTERVAL_MS: '100', OPERATOR_KEY, ...env };
+  // Its own consumer group (groups are not namespaced): never partitions shared with another simulator.
   const service = await startService({ ...warehouseSimulatorService(fullEnv), name: `warehouse-simulator-spec-${label}-${run}` }, { env: fullEnv, writeLog: () => undefined });
   return { service, database: db, env: fullEnv };
 }
@@ -118,13 +118,14 @@ describe('a simulator of two locations with a short dispatch delay', () => {
       { lineId: 'l1', sku: sku('MUG'), quantity: 4 },
       { lineId: 'l2', sku: sku('TEA'), quantity: 5 },
     ]);
-    await publish([instructed]);
+    await publish(namespace, [instructed]);
     const { orderId, fulfilmentId } = instructed.payload;
     const accepted = await one(() => reader.of('FulfilmentAccepted', forOrder(orderId)), 'acceptance');
     expect(accepted.payload).toMatchObject({ fulfilmentId, locationId: leipzig, expectedDispatchAt: expect.any(Number) });
     const dispatched = await one(() => reader.of('ShipmentDispatched', forOrder(orderId)), 'dispatch');
     expect(dispatched.payload).toMatchObject({ fulfilmentId, locationId: leipzig, carrier: instructed.payload.carrier, lines: instructed.payload.lines, trackingUrl: null });
-    expect(dispatched.payload.trackingNumber).toMatch(new RegExp(`^SIM${leipzig.toUpperCase().replace(/-/g, '')}\\d{8}$`));
+    // The first dispatch from dc-leipzig in this database.
+    expect(dispatched.payload.trackingNumber).toBe('SIMDCLEIPZIG00000001');
     const shipped = await eventually(() => [expectCount(stockOf(leipzig, sku('MUG')), 2, 'MUG adjustments')[1], expectCount(stockOf(leipzig, sku('TEA')), 2, 'TEA adjustments')[1]]);
     expect(shipped.map((e) => [e?.payload.quantityDelta, e?.payload.onHandAfter, e?.payload.reference])).toEqual([
       [-4, 16, `dispatch ${dispatched.payload.trackingNumber}`],
@@ -139,10 +140,10 @@ describe('a simulator of two locations with a short dispatch delay', () => {
     const first = instruction(berlin, [{ lineId: 'l1', sku: sku('LAMP'), quantity: 1 }]);
     const second = instruction(berlin, [{ lineId: 'l1', sku: sku('LAMP'), quantity: 1 }]);
     // One after the other: orders land on different partitions, whose order is not defined.
-    await publish([first]);
+    await publish(namespace, [first]);
     const rejected = await one(() => reader.of('FulfilmentRejected', forOrder(first.payload.orderId)), 'rejection');
     expect(rejected.payload).toMatchObject({ reason: 'CAPACITY', rejectedLines: first.payload.lines, detail: expect.stringMatching(/simulated rejection \(operator fault \d+\)/) });
-    await publish([second]);
+    await publish(namespace, [second]);
     await one(() => reader.of('ShipmentDispatched', forOrder(second.payload.orderId)), 'dispatch of the second');
     expect(reader.of('FulfilmentAccepted', forOrder(first.payload.orderId))).toHaveLength(0);
   });
@@ -155,7 +156,7 @@ describe('a simulator of two locations with a short dispatch delay', () => {
       { lineId: 'l1', sku: sku('CUP'), quantity: 3 },
       { lineId: 'l2', sku: sku('SAUCER'), quantity: 3 },
     ]);
-    await publish([instructed]);
+    await publish(namespace, [instructed]);
     const { orderId } = instructed.payload;
     await one(() => reader.of('FulfilmentAccepted', forOrder(orderId)), 'acceptance');
     const short = await one(() => reader.of('FulfilmentRejected', forOrder(orderId)), 'short pick');
@@ -169,7 +170,7 @@ describe('a simulator of two locations with a short dispatch delay', () => {
 
   it('rejects OUT_OF_STOCK what it has no stock for at all', async () => {
     const instructed = instruction(berlin, [{ lineId: 'l1', sku: sku('UNSTOCKED'), quantity: 1 }]);
-    await publish([instructed]);
+    await publish(namespace, [instructed]);
     const rejected = await one(() => reader.of('FulfilmentRejected', forOrder(instructed.payload.orderId)), 'rejection');
     expect(rejected.payload).toMatchObject({ reason: 'OUT_OF_STOCK', rejectedLines: instructed.payload.lines });
   });
@@ -177,9 +178,9 @@ describe('a simulator of two locations with a short dispatch delay', () => {
   it('confirms a cancellation that arrives before its instruction, and then never ships that instruction', async () => {
     await control(simulator, 'POST', '/v1/stock', { locationId: berlin, sku: sku('EARLY'), received: 5 });
     const instructed = instruction(berlin, [{ lineId: 'l1', sku: sku('EARLY'), quantity: 1 }]);
-    await publish([cancellation(instructed)]);
+    await publish(namespace, [cancellation(instructed)]);
     await one(() => reader.of('FulfilmentCancelled', forOrder(instructed.payload.orderId)), 'cancellation');
-    await publish([instructed]);
+    await publish(namespace, [instructed]);
     const messageId = instructed.payload.metadata.eventId;
     await eventually(async () => {
       const handled: unknown[] = await simulator.service.dataSource.query(`SELECT 1 FROM warehouse_simulator.messaging_inbox WHERE message_id = $1`, [messageId]);
@@ -246,9 +247,9 @@ describe('a simulator with a long dispatch delay', () => {
 
   it('cancels an instruction that has not left yet, and does not dispatch it', async () => {
     cancelled = instruction(slow, [{ lineId: 'l1', sku, quantity: 3 }]);
-    await publish([cancelled]);
+    await publish(namespace, [cancelled]);
     await one(() => reader.of('FulfilmentAccepted', forOrder(cancelled.payload.orderId)), 'acceptance');
-    await publish([cancellation(cancelled)]);
+    await publish(namespace, [cancellation(cancelled)]);
     const confirmed = await one(() => reader.of('FulfilmentCancelled', forOrder(cancelled.payload.orderId)), 'cancellation');
     expect(confirmed.payload).toMatchObject({ fulfilmentId: cancelled.payload.fulfilmentId, locationId: slow });
     expect(await status(cancelled.payload.fulfilmentId)).toBe('CANCELLED');
@@ -258,7 +259,7 @@ describe('a simulator with a long dispatch delay', () => {
 
   it('dispatches exactly once an instruction accepted before a restart', async () => {
     const instructed = instruction(slow, [{ lineId: 'l1', sku, quantity: 2 }]);
-    await publish([instructed]);
+    await publish(namespace, [instructed]);
     const { orderId, fulfilmentId } = instructed.payload;
     await one(() => reader.of('FulfilmentAccepted', forOrder(orderId)), 'acceptance');
     expect(await status(fulfilmentId)).toBe('ACCEPTED');

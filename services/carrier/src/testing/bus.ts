@@ -1,17 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { AnyEvent, DecodedEvent, EventCodec, EventOf, EventPayload, EventType, keyOf, topicOf } from '@switchyard/contracts';
-import { createKafkaTransport, ensureTopics, Headers, type Transport, type TransportConsumer } from '@switchyard/messaging';
+import { createKafkaTransport, ensureTopics, Headers, namespacedTransport, type Transport, type TransportConsumer } from '@switchyard/messaging';
 
 const codec = new EventCodec();
 
-/** The broker the tests run against (KAFKA_BROKERS, provided by the Jest global setup). */
-export function testTransport(): Transport {
-  return createKafkaTransport({ brokers: (process.env['KAFKA_BROKERS'] ?? '').split(','), clientId: 'switchyard-spec' });
+/** A test run's own topics on the shared broker (KAFKA_BROKERS): every topic under TOPIC_NAMESPACE `namespace`. */
+export function testTransport(namespace: string): Transport {
+  return namespacedTransport(createKafkaTransport({ brokers: (process.env['KAFKA_BROKERS'] ?? '').split(','), clientId: 'switchyard-spec' }), namespace);
 }
 
 /** Publishes events to their contract topics as a producing service would (single-object Avro, id headers). */
-export async function publish(events: readonly AnyEvent[]): Promise<void> {
-  const producer = testTransport().producer();
+export async function publish(namespace: string, events: readonly AnyEvent[]): Promise<void> {
+  const producer = testTransport(namespace).producer();
   await producer.connect();
   try {
     await producer.send(
@@ -31,9 +31,9 @@ export class TopicReader {
 
   private constructor(private readonly consumer: TransportConsumer) {}
 
-  /** Reads `topics` (created first where missing) on the test's KAFKA_BROKERS. */
-  static async start(topics: readonly string[]): Promise<TopicReader> {
-    const transport = testTransport();
+  /** Reads `topics` of the namespace (created first where missing). */
+  static async start(namespace: string, topics: readonly string[]): Promise<TopicReader> {
+    const transport = testTransport(namespace);
     await ensureTopics(transport, topics, { partitions: 3, replicationFactor: 1 });
     const consumer = transport.consumer({ groupId: `spec-reader-${randomUUID()}` });
     const reader = new TopicReader(consumer);
