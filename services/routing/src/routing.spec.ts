@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { EventPayload } from '@switchyard/contracts';
+import { createTestDatabase } from '@switchyard/infra';
 import { DeadLetterHeaders, RetriableError } from '@switchyard/messaging';
 import { Routing } from './routing';
 import { DEFAULT_RULESET_FILE } from './routing.settings';
@@ -354,5 +355,45 @@ describe('the routing service over Kafka', () => {
         [2, 'ops-anna'],
       ]);
     });
+  });
+});
+
+describe('routing at start-up', () => {
+  const files = configDirectory();
+  const embedded = { env: { MESSAGING_TRANSPORT: 'embedded' } };
+  afterAll(() => files.remove());
+
+  it('refuses a network file with mistakes, naming the file and every mistake by its path', async () => {
+    const bad = files.write('bad-network.yaml', {
+      currency: 'euro',
+      locations: [
+        { id: 'A', lat: 91, lon: 0, country: 'GB', handlingCost: 1 },
+        { id: 'A', lat: 50, lon: 0, country: 'GB', handlingCost: 1, usedToday: 3, cutoffs: { OVERNIGHT: '17:00' } },
+      ],
+    });
+    const attempt = startRouting({ network: bad }, embedded);
+    await expect(attempt).rejects.toThrow(`NETWORK_FILE ${bad} is not a valid network:`);
+    await expect(attempt).rejects.toThrow(/\/currency: must be an ISO 4217 code[\s\S]*\/locations\/1\/usedToday: is counted by routing[\s\S]*\/locations\/1\/cutoffs\/OVERNIGHT: is not a service level[\s\S]*\/locations\/0\/lat: must be <= 90/);
+  });
+
+  it('seeds the ruleset file once, and again only when the file carries a higher version', async () => {
+    const database = await createTestDatabase('routing start-up');
+    try {
+      const networkFile = files.write('network.json', network);
+      const restart = async (ruleset: Record<string, unknown>) => {
+        const started = await startRouting({ network: networkFile, ruleset: files.write('ruleset.json', ruleset) }, { ...embedded, database });
+        try {
+          return (await (await fetch(`${started.url}/v1/rulesets/${String(ruleset['id'])}`)).json()) as { version: number; body: Record<string, unknown> };
+        } finally {
+          await started.close();
+        }
+      };
+      expect(await restart({ id: 'uk', version: 1, maxShipments: 2 })).toMatchObject({ version: 1, body: { maxShipments: 2 } });
+      // Same version, other content: what was published stays in force.
+      expect(await restart({ id: 'uk', version: 1, maxShipments: 4 })).toMatchObject({ version: 1, body: { maxShipments: 2 } });
+      expect(await restart({ id: 'uk', version: 2, maxShipments: 4 })).toMatchObject({ version: 2, body: { maxShipments: 4 } });
+    } finally {
+      await database.drop();
+    }
   });
 });

@@ -38,12 +38,16 @@ export class RulesetStore {
   // Validated rulesets by id@version: a published version never changes, so it is completed once.
   private readonly completed = new Map<string, Ruleset>();
 
-  /** Publishes the file's ruleset when its id has no version yet; published versions always win over the file. */
+  /**
+   * Publishes the file's ruleset when its id has no version yet, or when the file carries a higher version than the
+   * active one (so a ruleset kept in version control is rolled out by raising its version); otherwise the active
+   * version stays.
+   */
   async seed(em: EntityManager, document: Record<string, unknown>, source: string): Promise<RulesetVersion> {
     const rulesetId = String(document['id']);
     await this.lock(em, rulesetId);
     const active = await this.active(em, rulesetId);
-    if (active) return active;
+    if (active && active.version >= Number(document['version'])) return active;
     const rows: Row[] = await em.query(
       `INSERT INTO routing.rulesets (ruleset_id, version, body, published_by) VALUES ($1, $2, $3, $4) RETURNING *`,
       [rulesetId, document['version'], JSON.stringify(document), `seed:${source}`],

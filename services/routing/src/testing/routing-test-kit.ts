@@ -161,12 +161,19 @@ export interface RoutingUnderTest {
 
 export const OPERATOR_KEY = `operator-key-${randomUUID()}`;
 
-/** Starts the routing service on a fresh database with its own consumer group, starting at the end of its topics. */
-export async function startRouting(files: { network: string; ruleset?: string }, env: Record<string, string> = {}): Promise<RoutingUnderTest> {
-  const database = await createTestDatabase('routing service');
+/**
+ * Starts the routing service with its own consumer group, starting at the end of its topics, on a fresh database
+ * (dropped on close) or on `database` (left for its owner).
+ */
+export async function startRouting(
+  files: { network: string; ruleset?: string },
+  options: { env?: Record<string, string>; database?: TestDatabase } = {},
+): Promise<RoutingUnderTest> {
+  const database = options.database ?? (await createTestDatabase('routing service'));
+  const dropDatabase = () => (options.database ? Promise.resolve() : database.drop());
   const definition = { ...routingService, name: `routing-${runId}` };
-  await startGroupAtEnd(definition.name, definition.consumes);
   try {
+    if (options.env?.['MESSAGING_TRANSPORT'] !== 'embedded') await startGroupAtEnd(definition.name, definition.consumes);
     const service = await startService(definition, {
       env: {
         DATABASE_URL: database.url,
@@ -176,7 +183,7 @@ export async function startRouting(files: { network: string; ruleset?: string },
         NETWORK_FILE: files.network,
         ...(files.ruleset ? { RULESET_FILE: files.ruleset } : {}),
         OPERATOR_API_KEY: OPERATOR_KEY,
-        ...env,
+        ...options.env,
       },
       writeLog: () => undefined,
     });
@@ -186,11 +193,11 @@ export async function startRouting(files: { network: string; ruleset?: string },
       url: service.url,
       close: async () => {
         await service.close();
-        await database.drop();
+        await dropDatabase();
       },
     };
   } catch (error) {
-    await database.drop();
+    await dropDatabase();
     throw error;
   }
 }
