@@ -77,7 +77,7 @@ export const rateParcels = (table: RateTable, request: RatingRequest): RatingOut
       });
     }
   }
-  if (quotes.length === 0 && unquoted.every((u) => u.reason === 'NO_ZONE')) {
+  if (quotes.length === 0 && unquoted.length > 0 && unquoted.every((u) => u.reason === 'NO_ZONE')) {
     const lanes = [...new Set(request.parcels.map((p) => `${p.originCountryCode}→${destination}`))].join(', ');
     return { kind: 'unavailable', reason: `DESTINATION_NOT_SERVED: ${request.carrierId} has no zone for ${lanes}` };
   }

@@ -132,6 +132,10 @@ describe('rating a request against the table', () => {
     });
   });
 
+  it('has nothing to say about a request without parcels', () => {
+    expect(rateParcels(table, request({ parcels: [] }))).toEqual({ kind: 'quoted', quotes: [], unquoted: [] });
+  });
+
   it('counts calendar days when the table says so', () => {
     const calendar = parseRateTable(`${tableText}\ntransitDayCount: calendar\n`, 'calendar table');
     const outcome = rateParcels(calendar, request({ serviceLevel: 'EXPRESS' }));

@@ -71,7 +71,7 @@ beforeAll(async () => {
   // One after the other: the second finds the shared schema migrated.
   adapters.push(await startServiceProcess('services/carrier-tablerate/src/main.ts', adapterEnv(tablerate, false)));
   adapters.push(await startServiceProcess('services/carrier-tablerate/src/main.ts', adapterEnv(down, true)));
-  reader = await TopicReader.start(namespace, ['carrier.events', 'carrier.adapter.replies', `carrier.adapter.requests.${tablerate}`, `carrier.adapter.requests.${down}`]);
+  reader = await TopicReader.start(namespace, ['carrier.events', 'carrier.commands.dlq', 'carrier.adapter.replies', `carrier.adapter.requests.${tablerate}`, `carrier.adapter.requests.${down}`]);
 });
 
 afterAll(async () => {
@@ -189,6 +189,7 @@ describe('with an adapter that never answers beside one that does', () => {
 
 describe('when no adapter answers', () => {
   let carrier: Started;
+  const carrierRows = (orderId: string): Promise<unknown[]> => carrier.service.dataSource.query(`SELECT 1 FROM carrier.selections WHERE order_id = $1`, [orderId]);
   beforeAll(async () => {
     carrier = await startCarrier('all-down', { CARRIERS: down, QUOTE_TIMEOUT_MS: '2000' });
   });
@@ -202,6 +203,14 @@ describe('when no adapter answers', () => {
       type: 'CarrierSelectionFailed',
       payload: { orderId, reason: 'CARRIERS_UNAVAILABLE', shipmentIds: [`${orderId}-s1`], detail: `shipment ${orderId}-s1: ${down}: no answer by the deadline` },
     });
+  });
+
+  it('dead-letters a SelectCarrier without shipments, which can never succeed', async () => {
+    const orderId = newOrder();
+    await publish(namespace, [selectCarrier(orderId, { shipments: [] })]);
+    await eventually(() => expectCount(reader.of('SelectCarrier', (p) => p.orderId === orderId), 1, 'dead letters'));
+    expect(outcomes(orderId)).toHaveLength(0);
+    expect(await carrierRows(orderId)).toEqual([]);
   });
 
   it('fails at once, without asking, for a shipment from a location with no configured country', async () => {

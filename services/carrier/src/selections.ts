@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { AnyEvent, CarrierQuote, EventOf, keyOf, topicOf } from '@switchyard/contracts';
-import type { OutgoingEvent } from '@switchyard/messaging';
+import { FatalError, type OutgoingEvent } from '@switchyard/messaging';
 import { decideSelection, type CarrierAnswer } from '@switchyard/rating';
 import { SERVICE_SETTINGS, ServiceLogger } from '@switchyard/service-kit';
 import { EntityManager } from 'typeorm';
@@ -34,6 +34,7 @@ export class Selections {
   }
 
   async open(em: EntityManager, command: SelectCarrier, publish: Publish): Promise<void> {
+    if (command.shipments.length === 0) throw new FatalError(`SelectCarrier for order ${command.orderId} lists no shipments: there is nothing to select a carrier for`);
     const shipmentsKey = command.shipments.map((s) => s.shipmentId).sort().join('\n');
     const selectionId = randomUUID();
     const deadline = new Date(Date.now() + this.settings.QUOTE_TIMEOUT_MS);
