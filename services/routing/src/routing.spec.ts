@@ -291,11 +291,26 @@ describe('the routing service over Kafka', () => {
     expect(await decisionRows(orderId)).toBe(1);
   });
 
-  it('shows the network with the shipments planned today', async () => {
-    const { status, body } = await getJson<{ currency: string; locations: { id: string; today: { shipmentsPlanned: number } }[] }>('/v1/network');
+  it('shows the network, and lets an operator replace it with a valid one', async () => {
+    const { status, body } = await getJson<{ currency: string; locations: { id: string }[] }>('/v1/network');
     expect(status).toBe(200);
     expect(body.currency).toBe('GBP');
     expect(body.locations.map((l) => l.id)).toEqual([LDN, MAN, GLA, BHM]);
+
+    const put = (content: unknown, authorization = `Bearer ${OPERATOR_KEY}`) =>
+      getJson<{ locations?: { id: string }[]; issues?: { path: string; message: string }[] }>('/v1/network', {
+        method: 'PUT',
+        headers: { authorization, 'content-type': 'application/json' },
+        body: JSON.stringify(content),
+      });
+    const extra = { id: `${runId}-CDF`, lat: 51.48, lon: -3.18, country: 'GB', handlingCost: 1.5 };
+    expect((await put({ ...network, locations: [...network.locations, extra] }, 'Bearer wrong')).status).toBe(401);
+    const refused = await put({ ...network, locations: [...network.locations, { ...extra, handlingCost: -1 }] });
+    expect(refused).toMatchObject({ status: 400, body: { issues: [{ path: '/locations/4/handlingCost', message: 'must be >= 0' }] } });
+    const replaced = await put({ ...network, locations: [...network.locations, extra] });
+    expect(replaced.status).toBe(200);
+    expect(replaced.body.locations?.map((l) => l.id)).toEqual([LDN, MAN, GLA, BHM, extra.id]);
+    expect((await put(network)).body.locations?.map((l) => l.id)).toEqual([LDN, MAN, GLA, BHM]);
   });
 
   describe('rulesets', () => {
