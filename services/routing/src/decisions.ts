@@ -241,10 +241,15 @@ export class RoutingDecisions {
       ruleset,
       inputSummary,
       reply,
-      explanation:
-        decision.type === 'OrderRouted'
-          ? { ...decision.explanation, engineOutcome: decision.type, unfulfilled: decision.unfulfilled, engineCost: decision.plan.cost }
-          : { ...decision.explanation, engineOutcome: decision.type, unfulfilled: decision.lines, disposition: decision.disposition },
+      explanation: {
+        ...decision.explanation,
+        // The engine never saw these locations, so its candidates do not list them.
+        excludedByRequest: command.excludedLocationIds,
+        engineOutcome: decision.type,
+        ...(decision.type === 'OrderRouted'
+          ? { unfulfilled: decision.unfulfilled, engineCost: decision.plan.cost }
+          : { unfulfilled: decision.lines, disposition: decision.disposition }),
+      },
       shipping:
         decision.type === 'OrderRouted'
           ? decision.plan.shipments.map((shipment) => {

@@ -171,6 +171,7 @@ describe('the routing service over Kafka', () => {
     const record = await decision(reply.explanation.decisionId);
     expect((record.explanation['candidates'] as { locationId: string }[]).map((c) => c.locationId)).not.toContain(LDN);
     expect(record.inputSummary['excludedLocationIds']).toEqual([LDN]);
+    expect(record.explanation['excludedByRequest']).toEqual([LDN]);
   });
 
   it('takes the latest stock level, ignores an older one, and routes nothing from an emptied location', async () => {
@@ -289,6 +290,16 @@ describe('the routing service over Kafka', () => {
     const dead = await probe.waitForDeadLetter(orderId);
     expect(dead.headers[DeadLetterHeaders.error]).toContain(`RouteOrder attempt 1 of order ${orderId} differs from the one already decided (decision ${first.explanation.decisionId}`);
     expect(await decisionRows(orderId)).toBe(1);
+  });
+
+  it('dead-letters a command no retry can fix, naming the order and the line', async () => {
+    const sku = newSku();
+    const orderId = newOrder();
+    await probe.publish(send.routeOrder(orderId, [{ sku, quantity: 1 }, { sku, quantity: 0, lineId: 'gift' }]));
+    const dead = await probe.waitForDeadLetter(orderId);
+    expect(dead.headers[DeadLetterHeaders.reason]).toBe('fatal-error');
+    expect(dead.headers[DeadLetterHeaders.error]).toBe(`RouteOrder attempt 1 of order ${orderId}: line gift (position 2, ${sku}) has quantity 0; it must be at least 1`);
+    expect(await decisionRows(orderId)).toBe(0);
   });
 
   it('shows the network, and lets an operator replace it with a valid one', async () => {
