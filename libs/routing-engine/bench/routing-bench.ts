@@ -114,7 +114,14 @@ const makeNetwork = (): { network: Network; atp: Atp } => {
     const isDc = i < DC_COUNT;
     const place = near(pickCity(), isDc ? 0.8 : 0.3);
     const id = `${isDc ? 'DC' : 'ST'}-${place.country}-${String(i).padStart(2, '0')}`;
-    locations.push({ id, ...place, handlingCost: isDc ? between(1.0, 1.6) : between(2.5, 4.0), channels: ['web', 'marketplace'] });
+    locations.push({
+      id,
+      ...place,
+      handlingCost: isDc ? between(1.0, 1.6) : between(2.5, 4.0),
+      channels: ['web', 'marketplace'],
+      cutoffs: isDc ? { STANDARD: '18:00', NEXT_DAY: '15:00' } : { STANDARD: '16:00', NEXT_DAY: '11:30' },
+      utcOffsetMinutes: place.country === 'GB' ? 0 : 60,
+    });
     // DCs carry most of the range; stores carry popular SKUs more often than the long tail.
     for (let sku = 0; sku < SKU_COUNT; sku++) {
       const carried = isDc ? random() < 0.75 : random() < Math.min(0.6, 30 / (sku + 50));
@@ -131,14 +138,19 @@ const drawLineCount = (): number => {
   return 1;
 };
 
+// Every decision is taken at 11:00 UTC on a Friday: some stores are past their NEXT_DAY cutoff.
+const NOW = Date.UTC(2026, 10, 27, 11, 0);
+
 const makeOrder = (id: number, lineCount: number): Order => {
   const skus = new Set<number>();
   while (skus.size < lineCount) skus.add(popularSku());
+  const nextDay = random() < 0.15;
   return {
     id: `B-${id}`,
     channel: 'web',
     destination: near(pickCity(), 1.0),
-    serviceLevel: 'STANDARD',
+    serviceLevel: nextDay ? 'NEXT_DAY' : 'STANDARD',
+    promisedDate: nextDay ? '2026-11-28' : '2026-11-30',
     lines: [...skus].map((sku) => ({ sku: skuName(sku), quantity: random() < 0.85 ? 1 : integer(2, 3), weightKg: Math.round(between(0.2, 5) * 10) / 10 })),
   };
 };
@@ -147,6 +159,7 @@ const makeOrder = (id: number, lineCount: number): Order => {
 const RULESET_BASE: RulesetInput = {
   costModel: { base: 3.0, perKm: 0.004, perKgKm: 0.0002 },
   splitPenalty: 2.0,
+  latenessPenaltyPerDay: 3.0,
   maxShipments: 3,
   splitLines: false,
 };
@@ -156,7 +169,7 @@ const rankedRules = completeRuleset({ ...RULESET_BASE, strategy: 'ranked', crite
 type Outcome = { routed: boolean; cost: number; shipments: number; exact: boolean; nodes: number };
 
 const decideWith = (ruleset: Ruleset, network: Network, atp: Atp) => (order: Order): Outcome => {
-  const decision = routeOrder({ order, network, atp, ruleset });
+  const decision = routeOrder({ order, network, atp, ruleset, now: NOW });
   const { exact, nodes } = decision.explanation.search;
   return decision.type === 'OrderRouted'
     ? { routed: true, cost: decision.plan.cost.total, shipments: decision.plan.shipments.length, exact, nodes }
@@ -166,7 +179,7 @@ const decideWith = (ruleset: Ruleset, network: Network, atp: Atp) => (order: Ord
 /** The greedy baseline through the same filters and cost model (no explanation is built). */
 const decideGreedy = (ruleset: Ruleset, network: Network, atp: Atp) => (order: Order): Outcome => {
   const demands = order.lines.map((line, lineIndex) => ({ lineIndex, sku: line.sku, quantity: line.quantity, weightKg: line.weightKg ?? 0 }));
-  const { candidates } = buildCandidates(network.locations, demands, { order, ruleset, atp, isPriority: false });
+  const { candidates } = buildCandidates(network.locations, demands, { order, ruleset, atp, isPriority: false, now: NOW });
   const quantities = demands.map((demand) => demand.quantity);
   const plan = greedyPlan(candidates, quantities, ruleset.splitLines, ruleset.maxShipments);
   if (plan.missingUnits > 0 || plan.members.length === 0) return { routed: false, cost: 0, shipments: 0, exact: true, nodes: 0 };

@@ -1,7 +1,7 @@
 import { greatCircleKm } from './geo';
 import type { Atp, Location, Order } from './model';
 import { priorityReserveAt, transitFor, type Ruleset } from './ruleset';
-import { civilFromDays, localDayAndMinute, parseClockTime, promisedDay } from './time';
+import { civilFromDays, MS_PER_DAY, MS_PER_MINUTE, parseClockTime, promisedDay } from './time';
 
 /** One line the search has to place: a unique SKU of the order. */
 export type Demand = { readonly lineIndex: number; readonly sku: string; readonly quantity: number; readonly weightKg: number };
@@ -54,16 +54,14 @@ export type DecisionContext = {
   readonly now?: number;
 };
 
-const cutoffMinutes = new WeakMap<Location, Record<string, number | undefined>>();
+const clockTimes = new Map<string, number | undefined>();
 
+/** Minutes after local midnight of a location's cutoff for a service level ("HH:MM" texts are few: remembered). */
 const cutoffOf = (location: Location, serviceLevel: string): number | undefined => {
-  let parsed = cutoffMinutes.get(location);
-  if (!parsed) {
-    parsed = {};
-    for (const [level, text] of Object.entries(location.cutoffs ?? {})) parsed[level] = parseClockTime(text);
-    cutoffMinutes.set(location, parsed);
-  }
-  return parsed[serviceLevel];
+  const text = location.cutoffs?.[serviceLevel];
+  if (text === undefined) return undefined;
+  if (!clockTimes.has(text)) clockTimes.set(text, parseClockTime(text));
+  return clockTimes.get(text);
 };
 
 /** The first hard filter (other than stock) a location fails, or undefined when it passes them all. */
@@ -151,10 +149,10 @@ export const buildCandidates = (locations: readonly Location[], demands: readonl
     let pastCutoff = false;
     let today: number | undefined;
     if (now !== undefined) {
-      const local = localDayAndMinute(now, location.utcOffsetMinutes ?? 0);
+      const local = now + (location.utcOffsetMinutes ?? 0) * MS_PER_MINUTE;
+      today = Math.floor(local / MS_PER_DAY);
       const cutoff = cutoffOf(location, order.serviceLevel);
-      today = local.day;
-      pastCutoff = cutoff !== undefined && local.minute >= cutoff;
+      pastCutoff = cutoff !== undefined && Math.floor((local - today * MS_PER_DAY) / MS_PER_MINUTE) >= cutoff;
     }
     const failed = failedFilter(location, context, pastCutoff);
     if (failed) {
@@ -179,10 +177,12 @@ export const buildCandidates = (locations: readonly Location[], demands: readonl
       // With the cutoff filter off, a location past its cutoff may still ship, a day later.
       const shipDay = today + (pastCutoff ? 1 : 0);
       const deliveryDay = shipDay + transitDays;
-      delivery = { transitDays, shipDate: civilFromDays(shipDay), deliveryDate: civilFromDays(deliveryDay) };
-      if (promised !== undefined) {
+      const shipDate = civilFromDays(shipDay);
+      const deliveryDate = civilFromDays(deliveryDay);
+      if (promised === undefined) delivery = { transitDays, shipDate, deliveryDate };
+      else {
         const daysLate = Math.max(0, deliveryDay - promised);
-        delivery = { ...delivery, daysLate };
+        delivery = { transitDays, shipDate, deliveryDate, daysLate };
         latenessPenalty = daysLate * ruleset.latenessPenaltyPerDay;
       }
     }

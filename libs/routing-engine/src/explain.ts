@@ -48,12 +48,11 @@ export const roundBreakdown = (cost: CostBreakdown): CostBreakdown => ({
 
 const locationsOf = (candidates: readonly Candidate[], plan: PlanChoice): string[] => plan.members.map((c) => candidates[c].location.id);
 
-const planReport = (candidates: readonly Candidate[], plan: PlanChoice, ruleset: Ruleset): PlanReport => ({
-  locations: locationsOf(candidates, plan),
-  cost: roundBreakdown(planCost(candidates, plan, ruleset.splitPenalty)),
-  missingUnits: plan.missingUnits,
-  ...(ruleset.strategy === 'ranked' ? { scores: Object.fromEntries(ruleset.criteria.map((criterion, i) => [criterion, roundMoney(plan.scores[i])])) } : {}),
-});
+const planReport = (candidates: readonly Candidate[], plan: PlanChoice, ruleset: Ruleset): PlanReport => {
+  const report = { locations: locationsOf(candidates, plan), cost: roundBreakdown(planCost(candidates, plan, ruleset.splitPenalty)), missingUnits: plan.missingUnits };
+  if (ruleset.strategy === 'cost') return report;
+  return { ...report, scores: Object.fromEntries(ruleset.criteria.map((criterion, i) => [criterion, plan.scores[i]])) };
+};
 
 const decidedBy = (ruleset: Ruleset, chosen: PlanChoice, runnerUp: PlanChoice): string => {
   if (chosen.missingUnits !== runnerUp.missingUnits) return 'more units shipped now';
@@ -127,16 +126,21 @@ export const explain = ({ locations, candidateSet, outcome, ruleset, quantities,
       lateness: report.cost.lateness - chosenReport.cost.lateness,
       total: report.cost.total - chosenReport.cost.total,
     });
-    runnerUpReport = { ...report, costDifference, decidedBy: decidedBy(ruleset, best, runnerUp) };
+    runnerUpReport = { locations: report.locations, cost: report.cost, missingUnits: report.missingUnits, costDifference, decidedBy: decidedBy(ruleset, best, runnerUp) };
+    if (report.scores) runnerUpReport = { ...runnerUpReport, scores: report.scores };
   }
-  return {
+  // Absent plans are left out rather than undefined, so stored explanations have no empty keys.
+  const explanation: { -readonly [K in keyof Explanation]: Explanation[K] } = {
     strategy: ruleset.strategy,
     ruleset: { id: ruleset.id, version: ruleset.version },
-    ...header,
+    backOrderPolicy: header.backOrderPolicy,
+    priority: header.priority,
+    limits: header.limits,
     candidates: reports.filter((report): report is CandidateReport => report !== undefined),
-    ...(chosenReport ? { chosen: chosenReport } : {}),
-    ...(runnerUpReport ? { runnerUp: runnerUpReport } : {}),
     search: { exact: outcome.exact, nodes: outcome.nodes, maxNodes, examinedUpToShipments: outcome.examinedUpTo },
     summary: summarise(ruleset, chosenReport, runnerUpReport),
   };
+  if (chosenReport) explanation.chosen = chosenReport;
+  if (runnerUpReport) explanation.runnerUp = runnerUpReport;
+  return explanation;
 };

@@ -55,7 +55,8 @@ const search = (candidates: readonly Candidate[], quantities: number[], ruleset:
   return searchPlans({
     candidates,
     quantities,
-    ...limits,
+    maxShipments: limits.maxShipments,
+    splitLines: limits.splitLines,
     splitPenalty: ruleset.splitPenalty,
     maxNodes: ruleset.search.maxNodes,
     allowPartial,
@@ -123,7 +124,7 @@ export const routeOrder = (request: RoutingRequest): RoutingDecision => {
   const isPriority = isPriorityOrder(order, ruleset);
   const policy = backOrderPolicyFor(order, ruleset);
   const { demands, duplicateLines } = demandsOf(order);
-  const context: DecisionContext = { order, ruleset, atp, isPriority, ...(now !== undefined ? { now } : {}) };
+  const context: DecisionContext = { order, ruleset, atp, isPriority, now };
   const candidateSet = buildCandidates(network.locations, demands, context);
   const { candidates } = candidateSet;
   const quantities = demands.map((demand) => demand.quantity);
@@ -145,7 +146,7 @@ export const routeOrder = (request: RoutingRequest): RoutingDecision => {
     ruleset,
     quantities,
     maxNodes: ruleset.search.maxNodes,
-    header: { backOrderPolicy: policy, priority: isPriority, limits: { ...limits, relaxedBySplitPolicy } },
+    header: { backOrderPolicy: policy, priority: isPriority, limits: { maxShipments: limits.maxShipments, splitLines: limits.splitLines, relaxedBySplitPolicy } },
   });
 
   const disposition: Disposition = policy === 'cancel-unavailable' ? 'cancelled' : 'held';

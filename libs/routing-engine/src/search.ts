@@ -58,6 +58,7 @@ export type SearchOutcome = {
 };
 
 const EPSILON = 1e-9;
+const NO_SCORES: readonly number[] = [];
 
 /** Total cost of a set of candidates shipping the given allocation (handling + shipping + lateness + split penalty). */
 export const priceAllocation = (
@@ -351,9 +352,10 @@ class LocationSetSearch {
     if (unused.some(Boolean)) return dropUnused ? this.evaluate(members.filter((_, m) => !unused[m])) : undefined;
     if (members.length === 0) return undefined;
     const cost = priceAllocation(candidates, members, allocation, splitPenalty);
-    const plan = { members: [...members], allocation, missingUnits, cost };
-    if (objective.kind === 'cost') return { ...plan, scores: [] };
-    return { ...plan, scores: objective.criteria.map((criterion) => roundScore(scoreOf(criterion, candidates, plan, objective.rankOf))) };
+    // Object literals, not spreads: spreading on this path costs more than the evaluation itself.
+    const plan = { members: members.slice(), allocation, missingUnits, cost, scores: NO_SCORES };
+    if (objective.kind === 'ranked') plan.scores = objective.criteria.map((criterion) => roundScore(scoreOf(criterion, candidates, plan, objective.rankOf)));
+    return plan;
   }
 
   /** Keeps the best two plans over distinct location sets. */

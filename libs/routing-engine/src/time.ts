@@ -1,6 +1,6 @@
 // Calendar arithmetic without the clock: "now" always arrives in the request.
 
-const MS_PER_MINUTE = 60_000;
+export const MS_PER_MINUTE = 60_000;
 export const MS_PER_DAY = 86_400_000;
 
 /** Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's days_from_civil). */
@@ -13,8 +13,16 @@ export const daysFromCivil = (year: number, month: number, day: number): number 
   return era * 146097 + dayOfEra - 719468;
 };
 
-/** YYYY-MM-DD of a day number (inverse of daysFromCivil). */
+const civilDates = new Map<number, string>();
+
+/** YYYY-MM-DD of a day number (inverse of daysFromCivil); remembered, as decisions name the same few days over and over. */
 export const civilFromDays = (days: number): string => {
+  let date = civilDates.get(days);
+  if (date === undefined) civilDates.set(days, (date = formatCivil(days)));
+  return date;
+};
+
+const formatCivil = (days: number): string => {
   const z = days + 719468;
   const era = Math.floor(z / 146097);
   const dayOfEra = z - era * 146097;
@@ -54,13 +62,6 @@ export const parseInstant = (text: string): number | undefined => {
   const millis = fraction ? Math.floor(Number(`0.${fraction}`) * 1000) : 0;
   const minutes = daysFromCivil(year, month, day) * 1440 + Number(h) * 60 + Number(mi) - offsetMinutes;
   return minutes * MS_PER_MINUTE + Number(s) * 1000 + millis;
-};
-
-/** Local day number and minute of the day at a location `utcOffsetMinutes` from UTC. */
-export const localDayAndMinute = (epochMs: number, utcOffsetMinutes: number): { day: number; minute: number } => {
-  const local = epochMs + utcOffsetMinutes * MS_PER_MINUTE;
-  const day = Math.floor(local / MS_PER_DAY);
-  return { day, minute: Math.floor((local - day * MS_PER_DAY) / MS_PER_MINUTE) };
 };
 
 const CLOCK_TIME = /^([01]\d|2[0-3]):([0-5]\d)$/;
