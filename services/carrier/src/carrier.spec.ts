@@ -168,7 +168,8 @@ describe('with an adapter that never answers beside one that does', () => {
 
   it('closes at the deadline with the quotes that arrived, skipping the silent adapter', async () => {
     const orderId = newOrder();
-    await publish(namespace, [selectCarrier(orderId)]);
+    // Sent twice (same key, so in order): the second finds the selection open and starts nothing.
+    await publish(namespace, [selectCarrier(orderId), selectCarrier(orderId)]);
     const outcome = await firstOutcome(orderId);
     expect(outcome).toMatchObject({ type: 'CarrierSelected', payload: { selections: [{ carrier: { carrierId: tablerate, serviceCode: 'ECONOMY' } }] } });
     // Both adapters were asked; the silent one's request is still unanswered, and the selection closed at its deadline.

@@ -132,6 +132,16 @@ describe('a simulator of two locations with a short dispatch delay', () => {
       [-5, 0, `dispatch ${dispatched.payload.trackingNumber}`],
     ]);
     expect(reader.of('FulfilmentRejected', forOrder(orderId))).toHaveLength(0);
+
+    // The same instruction again (a new event id, as a re-sending saga would): already handled, nothing new.
+    const again: EventOf<'FulfilmentInstructed'> = { ...instructed, payload: { ...instructed.payload, metadata: { ...instructed.payload.metadata, eventId: randomUUID() } } };
+    await publish(namespace, [again]);
+    await eventually(async () => {
+      const handled: unknown[] = await simulator.service.dataSource.query(`SELECT 1 FROM warehouse_simulator.messaging_inbox WHERE message_id = $1`, [again.payload.metadata.eventId]);
+      expectCount(handled, 1, 'inbox entries for the repeated instruction');
+    });
+    const [stock] = await simulator.service.dataSource.query(`SELECT on_hand, allocated FROM warehouse_simulator.stock WHERE location_id = $1 AND sku = $2`, [leipzig, sku('MUG')]);
+    expect(stock).toEqual({ on_hand: 16, allocated: 0 });
   });
 
   it('rejects the next instruction when told to, then goes back to normal', async () => {
