@@ -124,6 +124,12 @@ export type ReplyInput = {
   readonly atp: Atp;
 };
 
+/** The service always passes the decision time, so the engine always dates a delivery; a plan without one is a bug. */
+function deliveryDateOf(date: string | undefined, locationId: string): string {
+  if (date === undefined) throw new Error(`the engine planned a shipment from ${locationId} without a delivery date: it was called without the decision time`);
+  return date;
+}
+
 /** Hands each unfulfilled line's units back to its order lines, and says why in words. */
 const accountFor = (ledger: LineLedger, unfulfilled: readonly UnfulfilledLine[]) =>
   unfulfilled.map((line) => {
@@ -151,8 +157,7 @@ export function toReply({ decisionId, orderId, attempt, lines, currency, decisio
       locationId: shipment.locationId,
       lines: shipment.lines.flatMap((line) => ledger.take(line.sku, line.quantity)),
       estimatedCost: money(shipment.cost.total, currency),
-      // The service always passes the decision time, so the engine always dates the delivery.
-      estimatedDelivery: shipment.estimatedDelivery.deliveryDate ?? '',
+      estimatedDelivery: deliveryDateOf(shipment.estimatedDelivery.deliveryDate, shipment.locationId),
     }));
     const unfulfilled = accountFor(ledger, decision.unfulfilled);
     const held = unfulfilled.filter((u) => u.line.disposition === 'held');
