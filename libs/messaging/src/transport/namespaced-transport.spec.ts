@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { parseBrokers } from '@switchyard/infra';
+import { eventually } from '../testing/eventually';
 import { readTopic, uniqueName } from '../testing/messaging-test-kit';
 import { describeTransportContract } from '../testing/transport-contract';
 import { createKafkaTransport } from './kafka-transport';
@@ -43,6 +44,46 @@ describe('topic namespaces', () => {
     await admin.connect();
     await expect(admin.partitionCount(topic)).rejects.toThrow();
     await admin.disconnect();
+  });
+
+  it('keeps the consumer groups of two namespaces apart too', async () => {
+    const raw = createKafkaTransport({ brokers: brokers(), clientId: 'namespace-groups', maxWaitTimeMs: 200 });
+    const [blue, green] = [namespacedTransport(raw, `blue-${randomUUID().slice(0, 8)}`), namespacedTransport(raw, `green-${randomUUID().slice(0, 8)}`)];
+    const topic = uniqueName('stock');
+    const groupId = 'inventory';
+    for (const transport of [blue, green]) {
+      const admin = transport.admin();
+      await admin.connect();
+      await admin.createTopics([{ topic, partitions: 1, replicationFactor: 1 }]);
+      await admin.disconnect();
+    }
+    const producer = blue.producer();
+    await producer.connect();
+    await producer.send([{ topic, messages: [{ key: 'k', value: Buffer.from('one'), headers: {} }] }]);
+    await producer.disconnect();
+
+    const consumer = blue.consumer({ groupId });
+    await consumer.connect();
+    await consumer.subscribe({ topics: [topic], fromBeginning: true });
+    let consumed = 0;
+    await consumer.run({
+      eachBatch: async (batch) => {
+        for (const message of batch.messages) batch.markProcessed(message);
+        consumed += batch.messages.length;
+        await batch.commit();
+      },
+    });
+    const blueAdmin = blue.admin();
+    await blueAdmin.connect();
+    await eventually(async () => expect(await blueAdmin.committedOffsets(groupId, topic)).toEqual([{ partition: 0, offset: '1' }]));
+    await consumer.disconnect();
+    await blueAdmin.disconnect();
+    expect(consumed).toBe(1);
+
+    const greenAdmin = green.admin();
+    await greenAdmin.connect();
+    expect(await greenAdmin.committedOffsets(groupId, topic)).toEqual([{ partition: 0, offset: '-1' }]);
+    await greenAdmin.disconnect();
   });
 
   it('refuses a namespace that would not make a valid topic name', () => {

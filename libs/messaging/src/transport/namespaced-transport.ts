@@ -5,9 +5,10 @@ import { ConsumedBatch, ConsumedMessage, Transport, TransportConsumer } from './
 const NAMESPACE = /^[a-zA-Z0-9_-]{1,64}$/;
 
 /**
- * The transport with every topic name prefixed by `<namespace>.` on the broker, and the prefix removed again
- * on what is consumed: services keep their logical topic names while several environments (test runs,
- * tenants, a demo beside a staging stack) share one broker without reading each other's messages.
+ * The transport with every topic name and consumer group id prefixed by `<namespace>.` on the broker, and the
+ * prefix removed again on what is consumed: services keep their logical names while several environments
+ * (test runs, tenants, a demo beside a staging stack) share one broker without reading each other's messages
+ * or joining each other's groups.
  */
 export function namespacedTransport(transport: Transport, namespace: string): Transport {
   if (!NAMESPACE.test(namespace)) {
@@ -35,12 +36,12 @@ export function namespacedTransport(transport: Transport, namespace: string): Tr
         disconnect: () => admin.disconnect(),
         createTopics: (topics) => admin.createTopics(topics.map((spec) => ({ ...spec, topic: physical(spec.topic) }))),
         partitionCount: (topic) => admin.partitionCount(physical(topic)),
-        committedOffsets: (groupId, topic) => admin.committedOffsets(groupId, physical(topic)),
+        committedOffsets: (groupId, topic) => admin.committedOffsets(physical(groupId), physical(topic)),
         endOffsets: (topic) => admin.endOffsets(physical(topic)),
       };
     },
     consumer: (options): TransportConsumer => {
-      const consumer = transport.consumer(options);
+      const consumer = transport.consumer({ ...options, groupId: physical(options.groupId) });
       // The batch's messages are given back with logical names; markProcessed maps them to the originals.
       const originals = new WeakMap<ConsumedMessage, ConsumedMessage>();
       return {
