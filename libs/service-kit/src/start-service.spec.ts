@@ -3,10 +3,11 @@ import { Body, Controller, HttpCode, Inject, Module, Post } from '@nestjs/common
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import { EventOf } from '@switchyard/contracts';
 import { createTestDatabase, type TestDatabase } from '@switchyard/infra';
-import { DeadLetterHeaders, FatalError, Outbox, SwitchyardContext, type ConsumedMessage, type Transport } from '@switchyard/messaging';
+import { DeadLetterHeaders, FatalError, Outbox, SwitchyardContext } from '@switchyard/messaging';
 import { DataSource, MigrationInterface, QueryRunner } from 'typeorm';
 import { ConfigurationError } from './config';
 import { RunningService, ServiceDefinition, startService } from './start-service';
+import { eventually, expectCount, TopicReader } from './testing';
 
 // A small real service: HTTP in, an event through its outbox and the broker, a handler's effect in its schema.
 const SCHEMA = 'kit_probe';
@@ -76,42 +77,6 @@ const definition: ServiceDefinition = {
   migrations: [CreateCounts1795000000500],
 };
 
-async function eventually<T>(check: () => Promise<T>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await check();
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
-}
-
-/** Reads `topic` from the beginning with a fresh group until `count` messages arrived. */
-async function readTopic(transport: Transport, topicName: string, count: number): Promise<ConsumedMessage[]> {
-  const received: ConsumedMessage[] = [];
-  const consumer = transport.consumer({ groupId: `reader-${randomUUID()}` });
-  await consumer.connect();
-  try {
-    await consumer.subscribe({ topics: [topicName], fromBeginning: true });
-    await consumer.run({
-      eachBatch: async (batch) => {
-        for (const message of batch.messages) {
-          received.push(message);
-          batch.markProcessed(message);
-        }
-      },
-    });
-    return await eventually(async () => {
-      if (received.length < count) throw new Error(`read ${received.length} of ${count} from ${topicName}`);
-      return received;
-    });
-  } finally {
-    await consumer.disconnect();
-  }
-}
-
 describe.each(['kafka', 'embedded'] as const)('a service started by the kit on the %s transport', (transport) => {
   let database: TestDatabase;
   let service: RunningService;
@@ -166,7 +131,9 @@ describe.each(['kafka', 'embedded'] as const)('a service started by the kit on t
       body: JSON.stringify({ sku: 'SKU-NEGATIVE', onHand: -3 }),
     });
     expect(response.status).toBe(202);
-    const [dead] = await readTopic(service.transport, `${topic}.dlq`, 1);
+    const reader = await TopicReader.start(service.transport, [`${topic}.dlq`]);
+    const [dead] = await eventually(() => expectCount(reader.received, 1, 'dead letters')).finally(() => reader.stop());
+    expect(dead?.event?.type).toBe('StockAdjusted');
     expect(dead?.headers[DeadLetterHeaders.reason]).toBe('fatal-error');
     expect(dead?.headers[DeadLetterHeaders.error]).toBe('on hand for SKU-NEGATIVE cannot be -3');
     expect(dead?.headers[DeadLetterHeaders.attempts]).toBe('1');

@@ -1,0 +1,143 @@
+/**
+ * What service tests share: the broker under a namespace of their own, publishing events as another service
+ * would, reading topics back decoded, and polling for a condition. Real Kafka and PostgreSQL only.
+ */
+import { randomUUID } from 'node:crypto';
+import { AnyEvent, DecodedEvent, EventCodec, EventOf, EventPayload, EventType, keyOf, topicOf } from '@switchyard/contracts';
+import { createTestDatabase, parseBrokers, type TestDatabase } from '@switchyard/infra';
+import { createKafkaTransport, ensureTopics, Headers, namespacedTransport, type Transport, type TransportConsumer } from '@switchyard/messaging';
+import { RunningService, ServiceDefinition, startService } from '../start-service';
+
+const codec = new EventCodec();
+
+/** Polls `check` until it stops throwing; after `timeoutMs` rethrows its last complaint. Never a fixed sleep. */
+export async function eventually<T>(check: () => T | Promise<T>, timeoutMs = 60_000, intervalMs = 100): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await check();
+    } catch (error) {
+      if (Date.now() >= deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, intervalMs));
+    }
+  }
+}
+
+/** Throws (so that `eventually` polls again) until the list has exactly `count` items; returns them. */
+export function expectCount<T>(items: readonly T[], count: number, what: string): readonly T[] {
+  if (items.length !== count) throw new Error(`expected ${count} ${what}, found ${items.length}`);
+  return items;
+}
+
+/** A namespace no other test run uses: all its topics and consumer groups are its own on the shared broker. */
+export function uniqueNamespace(label: string): string {
+  return `${label.toLowerCase().replace(/[^a-z0-9-]+/g, '-').slice(0, 40)}-${randomUUID().slice(0, 8)}`;
+}
+
+/** The test run's broker (KAFKA_BROKERS, provided by the infra global setup) under `namespace`. */
+export function testTransport(namespace: string): Transport {
+  const brokers = process.env['KAFKA_BROKERS'];
+  if (!brokers) throw new Error('KAFKA_BROKERS is not set: run the tests through `npm test` or a project jest config (its global setup provides a broker).');
+  return namespacedTransport(createKafkaTransport({ brokers: parseBrokers(brokers), clientId: 'switchyard-spec' }), namespace);
+}
+
+/** Publishes events to their contract topics as a producing service would (single-object Avro, id headers). */
+export async function publish(transport: Transport, events: readonly AnyEvent[]): Promise<void> {
+  const producer = transport.producer();
+  await producer.connect();
+  try {
+    await producer.send(
+      events.map((event) => ({
+        topic: topicOf(event),
+        messages: [{ key: keyOf(event), value: codec.encodeEvent(event), headers: { [Headers.messageId]: event.payload.metadata.eventId, [Headers.eventType]: event.type } }],
+      })),
+    );
+  } finally {
+    await producer.disconnect();
+  }
+}
+
+export interface ReceivedMessage {
+  readonly topic: string;
+  readonly headers: Readonly<Record<string, string>>;
+  /** The decoded event; undefined for bytes that are not one (a dead-letter topic keeps those too). */
+  readonly event?: DecodedEvent;
+}
+
+/** Everything published on some topics since their beginning, decoded where possible, in the order read. */
+export class TopicReader {
+  readonly received: ReceivedMessage[] = [];
+
+  private constructor(private readonly consumer: TransportConsumer) {}
+
+  get events(): DecodedEvent[] {
+    return this.received.flatMap((r) => (r.event ? [r.event] : []));
+  }
+
+  /** Reads `topics` (created first where missing) with a group of its own. */
+  static async start(transport: Transport, topics: readonly string[]): Promise<TopicReader> {
+    await ensureTopics(transport, topics, { partitions: 3, replicationFactor: 1 });
+    const consumer = transport.consumer({ groupId: `spec-reader-${randomUUID()}` });
+    const reader = new TopicReader(consumer);
+    await consumer.connect();
+    await consumer.subscribe({ topics, fromBeginning: true });
+    await consumer.run({
+      eachBatch: async (batch) => {
+        for (const message of batch.messages) {
+          let event: DecodedEvent | undefined;
+          try {
+            event = message.value ? codec.decode(message.value) : undefined;
+          } catch {
+            event = undefined;
+          }
+          reader.received.push({ topic: message.topic, headers: message.headers, event });
+          batch.markProcessed(message);
+        }
+      },
+    });
+    return reader;
+  }
+
+  /** The events of one type whose payload matches. */
+  of<T extends EventType>(type: T, match: (payload: EventPayload<T>) => boolean = () => true): EventOf<T>[] {
+    return this.events.filter((event) => event.type === type && match(event.payload as EventPayload<T>)) as unknown as EventOf<T>[];
+  }
+
+  async stop(): Promise<void> {
+    await this.consumer.disconnect();
+  }
+}
+
+export interface ServiceUnderTest {
+  readonly service: RunningService;
+  readonly database: TestDatabase;
+  readonly namespace: string;
+  /** The broker as the service sees it (its namespace), for publishing and reading. */
+  readonly transport: Transport;
+  /** Stops the service and drops its database. */
+  stop(): Promise<void>;
+}
+
+/** Starts a service on a fresh database and a namespace of its own, quiet unless LOG_LEVEL says otherwise. */
+export async function startServiceUnderTest(definition: ServiceDefinition, env: NodeJS.ProcessEnv = {}): Promise<ServiceUnderTest> {
+  const database = await createTestDatabase(definition.name);
+  const namespace = env['TOPIC_NAMESPACE'] ?? uniqueNamespace(definition.name);
+  try {
+    const service = await startService(definition, {
+      env: { KAFKA_BROKERS: process.env['KAFKA_BROKERS'], PORT: '0', LOG_LEVEL: 'warn', ...env, DATABASE_URL: database.url, TOPIC_NAMESPACE: namespace },
+    });
+    return {
+      service,
+      database,
+      namespace,
+      transport: testTransport(namespace),
+      stop: async () => {
+        await service.close();
+        await database.drop();
+      },
+    };
+  } catch (error) {
+    await database.drop();
+    throw error;
+  }
+}
