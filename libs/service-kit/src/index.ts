@@ -14,3 +14,4 @@ export {
   type StartServiceOptions,
 } from './start-service';
 export { runServiceMain } from './main';
+export { DueWorkLoop, type DueBatchWork, type DueItemWork, type DueWorkLogger, type DueWorkLoopOptions, type DueWorkTransaction } from './due-work-loop';

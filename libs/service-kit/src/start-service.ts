@@ -194,8 +194,9 @@ function validateConfig<S extends SettingsSchema>(definition: ServiceDefinition<
 
 /**
  * Starts one service: validated configuration, its database (migrated) and transport, its Nest module with
- * a JSON logger, `/health`, the Switchyard transport strategy for its handlers, request size limits, and
- * shutdown hooks that drain consumers before closing anything.
+ * a JSON logger, `/health`, the Switchyard transport strategy for its handlers, and request size limits.
+ * `close()` drains consumers before closing anything; runServiceMain calls it on SIGTERM/SIGINT (signals are
+ * the process's business, so an embedded runtime hosting several services decides for itself).
  */
 export async function startService<S extends SettingsSchema>(definition: ServiceDefinition<S>, options: StartServiceOptions = {}): Promise<RunningService> {
   const env = options.env ?? process.env;
@@ -243,7 +244,6 @@ export async function startService<S extends SettingsSchema>(definition: Service
     class ServiceRootModule {}
     app = await NestFactory.create<NestExpressApplication>({ module: ServiceRootModule, imports: [kit, definition.module] }, { logger, bodyParser: false, abortOnError: false });
     app.useBodyParser('json', { limit: config.HTTP_BODY_LIMIT });
-    app.enableShutdownHooks();
     // Deferred: Nest wires handlers at connect time, and the filter must be in place before it does.
     const microservice = app.connectMicroservice<MicroserviceOptions>(
       {
