@@ -2,7 +2,7 @@ import { Controller, Inject, Module } from '@nestjs/common';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import { EventOf } from '@switchyard/contracts';
 import { SwitchyardContext } from '@switchyard/messaging';
-import { DeadlineLoop } from './deadline-loop';
+import { deadlineLoop } from './deadline-loop';
 import { Selections } from './selections';
 
 /** SelectCarrier opens a selection; each CarrierQuoted fills it in. */
@@ -21,5 +21,5 @@ class CarrierHandlers {
   }
 }
 
-@Module({ controllers: [CarrierHandlers], providers: [Selections, DeadlineLoop] })
+@Module({ controllers: [CarrierHandlers], providers: [Selections, deadlineLoop] })
 export class CarrierModule {}

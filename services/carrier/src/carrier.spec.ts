@@ -2,21 +2,19 @@ import { randomUUID } from 'node:crypto';
 import { EventOf } from '@switchyard/contracts';
 import { createTestDatabase, type TestDatabase } from '@switchyard/infra';
 import { amountOf } from '@switchyard/rating';
-import { startService, type RunningService } from '@switchyard/service-kit';
+import { eventually, expectCount, publish, startServiceUnderTest, testTransport, TopicReader, uniqueNamespace, type ServiceUnderTest } from '@switchyard/service-kit/testing';
 import { carrierService } from './carrier.definition';
-import { eventually, expectCount, publish, TopicReader } from './testing/bus';
 import { startServiceProcess } from './testing/process';
 
 // The carrier service with the real table-rate adapter (services/carrier-tablerate/config/rate-table.yaml) on
-// real Kafka and PostgreSQL. Every topic of the run is under its own TOPIC_NAMESPACE; adapter ids are new each
-// run too, because consumer groups (named after them) are not namespaced.
-const run = randomUUID().slice(0, 8);
-const namespace = `spec-carrier-${run}`;
-const tablerate = `tr-${run}`;
-const down = `down-${run}`;
+// real Kafka and PostgreSQL. Every topic and consumer group of the run is under its own TOPIC_NAMESPACE, shared
+// by the carrier and the adapter processes.
+const namespace = uniqueNamespace('spec-carrier');
+const bus = testTransport(namespace);
+const tablerate = 'tablerate';
+const down = 'down';
 
 const brokers = () => process.env['KAFKA_BROKERS'];
-const quiet = { writeLog: () => undefined };
 
 function selectCarrier(orderId: string, overrides: Partial<EventOf<'SelectCarrier'>['payload']> = {}): EventOf<'SelectCarrier'> {
   return {
@@ -35,22 +33,16 @@ function selectCarrier(orderId: string, overrides: Partial<EventOf<'SelectCarrie
 
 const newOrder = () => `ord-${randomUUID()}`;
 
-interface Started {
-  readonly service: RunningService;
-  readonly database: TestDatabase;
-}
+type Started = ServiceUnderTest;
 
-async function startCarrier(scenario: string, env: Record<string, string>): Promise<Started> {
-  const database = await createTestDatabase(`carrier ${scenario}`);
-  const fullEnv = { DATABASE_URL: database.url, KAFKA_BROKERS: brokers(), TOPIC_NAMESPACE: namespace, SELECTION_SCAN_INTERVAL_MS: '100', ...env };
-  // A consumer group per scenario and run: the scenarios run one after another, never sharing carrier.commands partitions.
-  const service = await startService({ ...carrierService(fullEnv), name: `carrier-spec-${scenario}-${run}` }, { env: fullEnv, ...quiet });
-  return { service, database };
+// The scenarios run one after another in the run's namespace: each carrier resumes the group where the one before stopped.
+async function startCarrier(env: Record<string, string>): Promise<Started> {
+  const fullEnv = { TOPIC_NAMESPACE: namespace, SELECTION_SCAN_INTERVAL_MS: '100', ...env };
+  return startServiceUnderTest(carrierService(fullEnv), fullEnv);
 }
 
 async function stop(started: Started | undefined): Promise<void> {
-  await started?.service.close();
-  await started?.database.drop();
+  await started?.stop();
 }
 
 let adapterDatabase: TestDatabase;
@@ -71,7 +63,7 @@ beforeAll(async () => {
   // One after the other: the second finds the shared schema migrated.
   adapters.push(await startServiceProcess('services/carrier-tablerate/src/main.ts', adapterEnv(tablerate, false)));
   adapters.push(await startServiceProcess('services/carrier-tablerate/src/main.ts', adapterEnv(down, true)));
-  reader = await TopicReader.start(namespace, ['carrier.events', 'carrier.commands.dlq', 'carrier.adapter.replies', `carrier.adapter.requests.${tablerate}`, `carrier.adapter.requests.${down}`]);
+  reader = await TopicReader.start(bus, ['carrier.events', 'carrier.commands.dlq', 'carrier.adapter.replies', `carrier.adapter.requests.${tablerate}`, `carrier.adapter.requests.${down}`]);
 });
 
 afterAll(async () => {
@@ -90,13 +82,13 @@ describe('with one adapter that answers', () => {
   let carrier: Started;
   // A deadline far beyond the test's patience: an outcome proves the selection closed when the adapter answered.
   beforeAll(async () => {
-    carrier = await startCarrier('one-adapter', { CARRIERS: tablerate, QUOTE_TIMEOUT_MS: '300000' });
+    carrier = await startCarrier({ CARRIERS: tablerate, QUOTE_TIMEOUT_MS: '300000' });
   });
   afterAll(() => stop(carrier));
 
   it('selects the cheapest service that meets the promised date, as soon as every adapter answered', async () => {
     const orderId = newOrder();
-    await publish(namespace, [selectCarrier(orderId)]);
+    await publish(bus, [selectCarrier(orderId)]);
     const outcome = await firstOutcome(orderId);
     if (outcome.type !== 'CarrierSelected') throw new Error(`expected CarrierSelected, got ${JSON.stringify(outcome.payload)}`);
     const [selection] = outcome.payload.selections;
@@ -112,21 +104,21 @@ describe('with one adapter that answers', () => {
   it('takes a dearer service when only it meets the date', async () => {
     // The promised date is the STANDARD service's delivery date from an earlier quote: ECONOMY arrives later.
     const probe = newOrder();
-    await publish(namespace, [selectCarrier(probe)]);
+    await publish(bus, [selectCarrier(probe)]);
     await firstOutcome(probe);
     const [reply] = reader.of('CarrierQuoted', (p) => p.orderId === probe);
     const standard = reply?.payload.quotes.find((q) => q.carrier.serviceCode === 'STANDARD');
     if (!standard) throw new Error('the table offers STANDARD for DE→DE');
 
     const orderId = newOrder();
-    await publish(namespace, [selectCarrier(orderId, { promisedDate: standard.estimatedDelivery })]);
+    await publish(bus, [selectCarrier(orderId, { promisedDate: standard.estimatedDelivery })]);
     const outcome = await firstOutcome(orderId);
     expect(outcome.type === 'CarrierSelected' && outcome.payload.selections.map((s) => [s.carrier.serviceCode, amountOf(s.quotedCost.amount)])).toEqual([['STANDARD', amountOf('4.55')]]);
   });
 
   it('takes the fastest, then the cheapest, when no service meets the promised date', async () => {
     const orderId = newOrder();
-    await publish(namespace, [selectCarrier(orderId, { promisedDate: '2000-01-03' })]);
+    await publish(bus, [selectCarrier(orderId, { promisedDate: '2000-01-03' })]);
     const outcome = await firstOutcome(orderId);
     // EXPRESS (10.74) and NEXT_DAY_1200 (16.17) both take one day; EXPRESS is cheaper.
     expect(outcome.type === 'CarrierSelected' && outcome.payload.selections.map((s) => [s.carrier.serviceCode, amountOf(s.quotedCost.amount)])).toEqual([['EXPRESS', amountOf('10.74')]]);
@@ -135,7 +127,7 @@ describe('with one adapter that answers', () => {
   it('fails with DESTINATION_NOT_SERVED for a country the table does not reach', async () => {
     const orderId = newOrder();
     const toUs = selectCarrier(orderId).payload.destination;
-    await publish(namespace, [selectCarrier(orderId, { destination: { ...toUs, countryCode: 'US' } })]);
+    await publish(bus, [selectCarrier(orderId, { destination: { ...toUs, countryCode: 'US' } })]);
     const outcome = await firstOutcome(orderId);
     expect(outcome).toMatchObject({ type: 'CarrierSelectionFailed', payload: { reason: 'DESTINATION_NOT_SERVED', shipmentIds: [`${orderId}-s1`] } });
     expect(outcome.type === 'CarrierSelectionFailed' && outcome.payload.detail).toContain(`${tablerate}: unavailable (DESTINATION_NOT_SERVED`);
@@ -143,9 +135,9 @@ describe('with one adapter that answers', () => {
 
   it('does not start a second selection for a re-sent SelectCarrier, and answers it again from the stored outcome', async () => {
     const orderId = newOrder();
-    await publish(namespace, [selectCarrier(orderId)]);
+    await publish(bus, [selectCarrier(orderId)]);
     const first = await firstOutcome(orderId);
-    await publish(namespace, [selectCarrier(orderId)]);
+    await publish(bus, [selectCarrier(orderId)]);
     const both = await eventually(() => expectCount(outcomes(orderId), 2, `outcomes for ${orderId}`));
     expect(both[1]?.payload).toEqual({ ...first.payload, metadata: expect.objectContaining({ correlationId: orderId }) });
     expect(both[1]?.payload.metadata.eventId).not.toBe(first.payload.metadata.eventId);
@@ -162,14 +154,14 @@ describe('with one adapter that answers', () => {
 describe('with an adapter that never answers beside one that does', () => {
   let carrier: Started;
   beforeAll(async () => {
-    carrier = await startCarrier('fallback', { CARRIERS: `${tablerate},${down}`, QUOTE_TIMEOUT_MS: '3000' });
+    carrier = await startCarrier({ CARRIERS: `${tablerate},${down}`, QUOTE_TIMEOUT_MS: '3000' });
   });
   afterAll(() => stop(carrier));
 
   it('closes at the deadline with the quotes that arrived, skipping the silent adapter', async () => {
     const orderId = newOrder();
     // Sent twice (same key, so in order): the second finds the selection open and starts nothing.
-    await publish(namespace, [selectCarrier(orderId), selectCarrier(orderId)]);
+    await publish(bus, [selectCarrier(orderId), selectCarrier(orderId)]);
     const outcome = await firstOutcome(orderId);
     expect(outcome).toMatchObject({ type: 'CarrierSelected', payload: { selections: [{ carrier: { carrierId: tablerate, serviceCode: 'ECONOMY' } }] } });
     // Both adapters were asked; the silent one's request is still unanswered, and the selection closed at its deadline.
@@ -192,13 +184,13 @@ describe('when no adapter answers', () => {
   let carrier: Started;
   const carrierRows = (orderId: string): Promise<unknown[]> => carrier.service.dataSource.query(`SELECT 1 FROM carrier.selections WHERE order_id = $1`, [orderId]);
   beforeAll(async () => {
-    carrier = await startCarrier('all-down', { CARRIERS: down, QUOTE_TIMEOUT_MS: '2000' });
+    carrier = await startCarrier({ CARRIERS: down, QUOTE_TIMEOUT_MS: '2000' });
   });
   afterAll(() => stop(carrier));
 
   it('fails the selection with CARRIERS_UNAVAILABLE at the deadline, naming the silent carrier', async () => {
     const orderId = newOrder();
-    await publish(namespace, [selectCarrier(orderId)]);
+    await publish(bus, [selectCarrier(orderId)]);
     const outcome = await firstOutcome(orderId);
     expect(outcome).toMatchObject({
       type: 'CarrierSelectionFailed',
@@ -208,7 +200,7 @@ describe('when no adapter answers', () => {
 
   it('dead-letters a SelectCarrier without shipments, which can never succeed', async () => {
     const orderId = newOrder();
-    await publish(namespace, [selectCarrier(orderId, { shipments: [] })]);
+    await publish(bus, [selectCarrier(orderId, { shipments: [] })]);
     await eventually(() => expectCount(reader.of('SelectCarrier', (p) => p.orderId === orderId), 1, 'dead letters'));
     expect(outcomes(orderId)).toHaveLength(0);
     expect(await carrierRows(orderId)).toEqual([]);
@@ -217,7 +209,7 @@ describe('when no adapter answers', () => {
   it('fails at once, without asking, for a shipment from a location with no configured country', async () => {
     const orderId = newOrder();
     const shipment = { shipmentId: `${orderId}-s9`, locationId: 'dc-atlantis', weightGrams: 100, declaredValue: { amount: '1.00', currency: 'EUR' } };
-    await publish(namespace, [selectCarrier(orderId, { shipments: [shipment] })]);
+    await publish(bus, [selectCarrier(orderId, { shipments: [shipment] })]);
     const outcome = await firstOutcome(orderId);
     expect(outcome).toMatchObject({ type: 'CarrierSelectionFailed', payload: { reason: 'OTHER', shipmentIds: [`${orderId}-s9`] } });
     expect(outcome.type === 'CarrierSelectionFailed' && outcome.payload.detail).toMatch(/dc-atlantis, whose country is not in LOCATION_COUNTRIES/);
