@@ -3,7 +3,7 @@ import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import { EventOf } from '@switchyard/contracts';
 import { SwitchyardContext } from '@switchyard/messaging';
 import { ControlController } from './control.controller';
-import { DispatchLoop } from './dispatch-loop';
+import { dispatchLoop } from './dispatch-loop';
 import { StockSeeder } from './stock-seed';
 import { outgoing, Warehouse } from './warehouse';
 
@@ -23,5 +23,5 @@ class InstructionHandlers {
   }
 }
 
-@Module({ controllers: [InstructionHandlers, ControlController], providers: [Warehouse, DispatchLoop, StockSeeder] })
+@Module({ controllers: [InstructionHandlers, ControlController], providers: [Warehouse, dispatchLoop, StockSeeder] })
 export class WarehouseSimulatorModule {}

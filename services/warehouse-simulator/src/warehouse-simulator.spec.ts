@@ -5,12 +5,13 @@ import { join } from 'node:path';
 import { EventOf, LineQuantity } from '@switchyard/contracts';
 import { createTestDatabase, type TestDatabase } from '@switchyard/infra';
 import { startService, type RunningService } from '@switchyard/service-kit';
-import { eventually, expectCount, publish, TopicReader } from './testing/bus';
+import { eventually, expectCount, publish, testTransport, TopicReader, uniqueNamespace } from '@switchyard/service-kit/testing';
 import { warehouseSimulatorService } from './warehouse-simulator.definition';
 
-// The simulator on real Kafka and PostgreSQL, every topic of the run under its own TOPIC_NAMESPACE.
+// The simulator on real Kafka and PostgreSQL, every topic and consumer group of the run under its own TOPIC_NAMESPACE.
 const run = randomUUID().slice(0, 8);
-const namespace = `spec-warehouse-${run}`;
+const namespace = uniqueNamespace('spec-warehouse');
+const bus = testTransport(namespace);
 const berlin = 'dc-berlin';
 const leipzig = 'dc-leipzig';
 const slow = 'dc-slow';
@@ -19,7 +20,7 @@ const OPERATOR_KEY = `spec-operator-key-${run}`;
 let reader: TopicReader;
 
 beforeAll(async () => {
-  reader = await TopicReader.start(namespace, ['fulfilment.events', 'inventory.events']);
+  reader = await TopicReader.start(bus, ['fulfilment.events', 'inventory.events']);
 });
 
 afterAll(async () => {
@@ -35,8 +36,7 @@ interface Simulator {
 async function startSimulator(label: string, env: Record<string, string>, database?: TestDatabase): Promise<Simulator> {
   const db = database ?? (await createTestDatabase(`warehouse-simulator ${label}`));
   const fullEnv = { DATABASE_URL: db.url, KAFKA_BROKERS: process.env['KAFKA_BROKERS'], TOPIC_NAMESPACE: namespace, DISPATCH_SCAN_INTERVAL_MS: '100', OPERATOR_KEY, ...env };
-  // Its own consumer group (groups are not namespaced): never partitions shared with another simulator.
-  const service = await startService({ ...warehouseSimulatorService(fullEnv), name: `warehouse-simulator-spec-${label}-${run}` }, { env: fullEnv, writeLog: () => undefined });
+  const service = await startService(warehouseSimulatorService(fullEnv), { env: fullEnv, writeLog: () => undefined });
   return { service, database: db, env: fullEnv };
 }
 
@@ -87,7 +87,7 @@ const stockOf = (locationId: string, sku: string) => reader.of('StockAdjusted', 
 
 describe('a simulator of two locations with a short dispatch delay', () => {
   let simulator: Simulator;
-  const sku = (name: string) => `SKU-${name}-${run}`;
+  const sku = (name: string) => `SKU-${name}`;
 
   beforeAll(async () => {
     simulator = await startSimulator('fast', { WAREHOUSE_LOCATIONS: `${berlin},${leipzig}`, DISPATCH_DELAY_MS: '300' });
@@ -118,7 +118,7 @@ describe('a simulator of two locations with a short dispatch delay', () => {
       { lineId: 'l1', sku: sku('MUG'), quantity: 4 },
       { lineId: 'l2', sku: sku('TEA'), quantity: 5 },
     ]);
-    await publish(namespace, [instructed]);
+    await publish(bus, [instructed]);
     const { orderId, fulfilmentId } = instructed.payload;
     const accepted = await one(() => reader.of('FulfilmentAccepted', forOrder(orderId)), 'acceptance');
     expect(accepted.payload).toMatchObject({ fulfilmentId, locationId: leipzig, expectedDispatchAt: expect.any(Number) });
@@ -135,7 +135,7 @@ describe('a simulator of two locations with a short dispatch delay', () => {
 
     // The same instruction again (a new event id, as a re-sending saga would): already handled, nothing new.
     const again: EventOf<'FulfilmentInstructed'> = { ...instructed, payload: { ...instructed.payload, metadata: { ...instructed.payload.metadata, eventId: randomUUID() } } };
-    await publish(namespace, [again]);
+    await publish(bus, [again]);
     await eventually(async () => {
       const handled: unknown[] = await simulator.service.dataSource.query(`SELECT 1 FROM warehouse_simulator.messaging_inbox WHERE message_id = $1`, [again.payload.metadata.eventId]);
       expectCount(handled, 1, 'inbox entries for the repeated instruction');
@@ -150,10 +150,10 @@ describe('a simulator of two locations with a short dispatch delay', () => {
     const first = instruction(berlin, [{ lineId: 'l1', sku: sku('LAMP'), quantity: 1 }]);
     const second = instruction(berlin, [{ lineId: 'l1', sku: sku('LAMP'), quantity: 1 }]);
     // One after the other: orders land on different partitions, whose order is not defined.
-    await publish(namespace, [first]);
+    await publish(bus, [first]);
     const rejected = await one(() => reader.of('FulfilmentRejected', forOrder(first.payload.orderId)), 'rejection');
     expect(rejected.payload).toMatchObject({ reason: 'CAPACITY', rejectedLines: first.payload.lines, detail: expect.stringMatching(/simulated rejection \(operator fault \d+\)/) });
-    await publish(namespace, [second]);
+    await publish(bus, [second]);
     await one(() => reader.of('ShipmentDispatched', forOrder(second.payload.orderId)), 'dispatch of the second');
     expect(reader.of('FulfilmentAccepted', forOrder(first.payload.orderId))).toHaveLength(0);
   });
@@ -166,7 +166,7 @@ describe('a simulator of two locations with a short dispatch delay', () => {
       { lineId: 'l1', sku: sku('CUP'), quantity: 3 },
       { lineId: 'l2', sku: sku('SAUCER'), quantity: 3 },
     ]);
-    await publish(namespace, [instructed]);
+    await publish(bus, [instructed]);
     const { orderId } = instructed.payload;
     await one(() => reader.of('FulfilmentAccepted', forOrder(orderId)), 'acceptance');
     const short = await one(() => reader.of('FulfilmentRejected', forOrder(orderId)), 'short pick');
@@ -180,7 +180,7 @@ describe('a simulator of two locations with a short dispatch delay', () => {
 
   it('rejects OUT_OF_STOCK what it has no stock for at all', async () => {
     const instructed = instruction(berlin, [{ lineId: 'l1', sku: sku('UNSTOCKED'), quantity: 1 }]);
-    await publish(namespace, [instructed]);
+    await publish(bus, [instructed]);
     const rejected = await one(() => reader.of('FulfilmentRejected', forOrder(instructed.payload.orderId)), 'rejection');
     expect(rejected.payload).toMatchObject({ reason: 'OUT_OF_STOCK', rejectedLines: instructed.payload.lines });
   });
@@ -188,9 +188,9 @@ describe('a simulator of two locations with a short dispatch delay', () => {
   it('confirms a cancellation that arrives before its instruction, and then never ships that instruction', async () => {
     await control(simulator, 'POST', '/v1/stock', { locationId: berlin, sku: sku('EARLY'), received: 5 });
     const instructed = instruction(berlin, [{ lineId: 'l1', sku: sku('EARLY'), quantity: 1 }]);
-    await publish(namespace, [cancellation(instructed)]);
+    await publish(bus, [cancellation(instructed)]);
     await one(() => reader.of('FulfilmentCancelled', forOrder(instructed.payload.orderId)), 'cancellation');
-    await publish(namespace, [instructed]);
+    await publish(bus, [instructed]);
     const messageId = instructed.payload.metadata.eventId;
     await eventually(async () => {
       const handled: unknown[] = await simulator.service.dataSource.query(`SELECT 1 FROM warehouse_simulator.messaging_inbox WHERE message_id = $1`, [messageId]);
@@ -220,7 +220,7 @@ describe('a simulator of two locations with a short dispatch delay', () => {
 
 describe('a simulator with a long dispatch delay', () => {
   let simulator: Simulator;
-  const sku = `SKU-SLOW-${run}`;
+  const sku = 'SKU-SLOW';
 
   let folder: string;
   // Stock from a file, and no OPERATOR_KEY: the control endpoints are off.
@@ -257,9 +257,9 @@ describe('a simulator with a long dispatch delay', () => {
 
   it('cancels an instruction that has not left yet, and does not dispatch it', async () => {
     cancelled = instruction(slow, [{ lineId: 'l1', sku, quantity: 3 }]);
-    await publish(namespace, [cancelled]);
+    await publish(bus, [cancelled]);
     await one(() => reader.of('FulfilmentAccepted', forOrder(cancelled.payload.orderId)), 'acceptance');
-    await publish(namespace, [cancellation(cancelled)]);
+    await publish(bus, [cancellation(cancelled)]);
     const confirmed = await one(() => reader.of('FulfilmentCancelled', forOrder(cancelled.payload.orderId)), 'cancellation');
     expect(confirmed.payload).toMatchObject({ fulfilmentId: cancelled.payload.fulfilmentId, locationId: slow });
     expect(await status(cancelled.payload.fulfilmentId)).toBe('CANCELLED');
@@ -269,7 +269,7 @@ describe('a simulator with a long dispatch delay', () => {
 
   it('dispatches exactly once an instruction accepted before a restart', async () => {
     const instructed = instruction(slow, [{ lineId: 'l1', sku, quantity: 2 }]);
-    await publish(namespace, [instructed]);
+    await publish(bus, [instructed]);
     const { orderId, fulfilmentId } = instructed.payload;
     await one(() => reader.of('FulfilmentAccepted', forOrder(orderId)), 'acceptance');
     expect(await status(fulfilmentId)).toBe('ACCEPTED');
