@@ -56,6 +56,7 @@ describe('the orchestrator runs each order through the saga', () => {
     o = await startOrchestrator('main', {
       ORCHESTRATOR_CARRIER_RETRY_DELAY_MS: '300',
       ORCHESTRATOR_MAX_CARRIER_TRIES: '2',
+      ORCHESTRATOR_WAKE_FANOUT: '1',
     });
   });
 
@@ -112,6 +113,27 @@ describe('the orchestrator runs each order through the saga', () => {
     expect(reserve.items.map((i) => i.locationId)).toEqual([LOCATION_A, LOCATION_A]);
     const stillIndexed = await o.service.dataSource.query('SELECT sku FROM orchestrator.back_orders WHERE order_id = $1', [orderId]);
     expect(stillIndexed).toEqual([]);
+  });
+
+  it('wakes a bounded number of back-orders per StockLevelChanged, oldest first (ORCHESTRATOR_WAKE_FANOUT=1 here)', async () => {
+    const older = newOrderId('wake-older');
+    const newer = newOrderId('wake-newer');
+    const shared = linesFor(older).slice(0, 1);
+    for (const orderId of [older, newer]) {
+      await probe.publish(send.accepted(orderId, 'HOLD', shared));
+      const [route] = await probe.waitFor('RouteOrder', orderId);
+      await probe.publish(send.unroutable(orderId, route.attempt, asQuantities(shared)));
+      await probe.waitFor('OrderHeld', orderId, 1, 'orders.lifecycle');
+    }
+    await probe.publish(send.stockLevel(shared[0].sku, LOCATION_B, 3));
+    await probe.waitFor('OrderReleased', older, 1, 'orders.lifecycle');
+    await settled(o);
+    expect(probe.all('OrderReleased', newer)).toEqual([]);
+
+    await probe.publish(send.stockLevel(shared[0].sku, LOCATION_B, 2));
+    await probe.waitFor('OrderReleased', newer, 1, 'orders.lifecycle');
+    await settled(o);
+    expect(probe.all('OrderReleased', older)).toHaveLength(1);
   });
 
   it('cancels an order whose stock is reserved: releases the stock and publishes OrderCancelled', async () => {
@@ -275,7 +297,7 @@ describe('the orchestrator runs each order through the saga', () => {
       // The second writer read the same version and now waits on the first one's uncommitted row.
       const rerouted = sagas.apply(second.manager, orderId, command('RerouteOrder'), (m) => outbox.add(second.manager, m));
       await eventually(async () => {
-        const [{ n }] = await o.service.dataSource.query('SELECT count(*)::int AS n FROM pg_locks WHERE NOT granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())');
+        const [{ n }] = await o.service.dataSource.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'");
         if (n === 0) throw new Error('the second writer is not waiting yet');
       });
       await first.commitTransaction();
