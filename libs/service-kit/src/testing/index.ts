@@ -59,6 +59,9 @@ export async function publish(transport: Transport, events: readonly AnyEvent[])
 
 export interface ReceivedMessage {
   readonly topic: string;
+  readonly partition: number;
+  readonly offset: string;
+  readonly key: string | null;
   readonly headers: Readonly<Record<string, string>>;
   /** The decoded event; undefined for bytes that are not one (a dead-letter topic keeps those too). */
   readonly event?: DecodedEvent;
@@ -68,7 +71,14 @@ export interface ReceivedMessage {
 export class TopicReader {
   readonly received: ReceivedMessage[] = [];
 
-  private constructor(private readonly consumer: TransportConsumer) {}
+  /** Per `topic/partition`: the offset after the last message read. */
+  private readonly next = new Map<string, bigint>();
+
+  private constructor(
+    private readonly transport: Transport,
+    private readonly topics: readonly string[],
+    private readonly consumer: TransportConsumer,
+  ) {}
 
   get events(): DecodedEvent[] {
     return this.received.flatMap((r) => (r.event ? [r.event] : []));
@@ -78,7 +88,7 @@ export class TopicReader {
   static async start(transport: Transport, topics: readonly string[]): Promise<TopicReader> {
     await ensureTopics(transport, topics, { partitions: 3, replicationFactor: 1 });
     const consumer = transport.consumer({ groupId: `spec-reader-${randomUUID()}` });
-    const reader = new TopicReader(consumer);
+    const reader = new TopicReader(transport, topics, consumer);
     await consumer.connect();
     await consumer.subscribe({ topics, fromBeginning: true });
     await consumer.run({
@@ -90,7 +100,8 @@ export class TopicReader {
           } catch {
             event = undefined;
           }
-          reader.received.push({ topic: message.topic, headers: message.headers, event });
+          reader.received.push({ topic: message.topic, partition: message.partition, offset: message.offset, key: message.key, headers: message.headers, event });
+          reader.next.set(`${message.topic}/${message.partition}`, BigInt(message.offset) + 1n);
           batch.markProcessed(message);
         }
       },
@@ -103,8 +114,81 @@ export class TopicReader {
     return this.events.filter((event) => event.type === type && match(event.payload as EventPayload<T>)) as unknown as EventOf<T>[];
   }
 
+  /** The messages read from dead-letter topics (`<topic>.dlq`, raw: their bytes need not be an event), optionally those matching. */
+  deadLetters(match: (message: ReceivedMessage) => boolean = () => true): ReceivedMessage[] {
+    return this.received.filter((message) => message.topic.endsWith('.dlq') && match(message));
+  }
+
+  /** Waits for the dead letter with this key (the original message's key) and returns it. */
+  deadLetter(key: string, timeoutMs?: number): Promise<ReceivedMessage> {
+    return eventually(() => {
+      const found = this.deadLetters((message) => message.key === key)[0];
+      if (!found) throw new Error(`no dead letter with key ${key} yet (read ${this.deadLetters().length} dead letter(s))`);
+      return found;
+    }, timeoutMs);
+  }
+
+  /** Waits until it has read everything its topics hold right now: after this, what it has not seen was not published before the call. */
+  async caughtUp(timeoutMs?: number): Promise<void> {
+    const ends = await endOffsets(this.transport, this.topics);
+    await eventually(() => {
+      for (const [partition, end] of ends) {
+        const read = this.next.get(partition) ?? 0n;
+        if (read < end) throw new Error(`the reader read ${partition} up to ${read}; it holds up to ${end}`);
+      }
+    }, timeoutMs);
+  }
+
   async stop(): Promise<void> {
     await this.consumer.disconnect();
+  }
+}
+
+async function endOffsets(transport: Transport, topics: readonly string[]): Promise<Map<string, bigint>> {
+  const admin = transport.admin();
+  await admin.connect();
+  try {
+    const ends = new Map<string, bigint>();
+    for (const topic of topics) for (const { partition, offset } of await admin.endOffsets(topic)) ends.set(`${topic}/${partition}`, BigInt(offset));
+    return ends;
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/**
+ * Waits until consumer group `groupId` has committed, on every partition of `topics`, everything the topics hold
+ * at the time of the call (its lag is zero): what was published before is applied. Through the transport's admin,
+ * so the namespace applies to the group and topics alike.
+ */
+export async function groupCaughtUp(transport: Transport, groupId: string, topics: readonly string[], timeoutMs?: number): Promise<void> {
+  const ends = await endOffsets(transport, topics);
+  const admin = transport.admin();
+  await admin.connect();
+  try {
+    await eventually(async () => {
+      for (const topic of topics) {
+        const committed = new Map((await admin.committedOffsets(groupId, topic)).map(({ partition, offset }) => [`${topic}/${partition}`, BigInt(offset)]));
+        for (const [partition, end] of ends) {
+          if (!partition.startsWith(`${topic}/`) || end === 0n) continue;
+          const at = committed.get(partition) ?? -1n;
+          if (at < end) throw new Error(`group ${groupId} has committed ${partition} up to ${at < 0n ? 'nothing' : at}; it holds up to ${end}`);
+        }
+      }
+    }, timeoutMs);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Publishes bytes as they are (an older schema, or not an event at all), as a broken producer would; a fresh message id. */
+export async function publishRaw(transport: Transport, topic: string, key: string, value: Buffer, headers: Readonly<Record<string, string>> = {}): Promise<void> {
+  const producer = transport.producer();
+  await producer.connect();
+  try {
+    await producer.send([{ topic, messages: [{ key, value, headers: { [Headers.messageId]: randomUUID(), ...headers } }] }]);
+  } finally {
+    await producer.disconnect();
   }
 }
 
@@ -114,17 +198,26 @@ export interface ServiceUnderTest {
   readonly namespace: string;
   /** The broker as the service sees it (its namespace), for publishing and reading. */
   readonly transport: Transport;
-  /** Stops the service and drops its database. */
+  /** Stops the service and drops its database (unless it was given one). */
   stop(): Promise<void>;
 }
 
+export interface ServiceUnderTestOptions {
+  /** A database to start on (e.g. to restart a service on its state); left for its owner, not dropped by stop(). Default: a fresh one. */
+  readonly database?: TestDatabase;
+  /** Where the service's JSON log lines go; default standard output. */
+  readonly writeLog?: (line: string) => void;
+}
+
 /** Starts a service on a fresh database and a namespace of its own, quiet unless LOG_LEVEL says otherwise. */
-export async function startServiceUnderTest(definition: ServiceDefinition, env: NodeJS.ProcessEnv = {}): Promise<ServiceUnderTest> {
-  const database = await createTestDatabase(definition.name);
+export async function startServiceUnderTest(definition: ServiceDefinition, env: NodeJS.ProcessEnv = {}, options: ServiceUnderTestOptions = {}): Promise<ServiceUnderTest> {
+  const database = options.database ?? (await createTestDatabase(definition.name));
+  const dropDatabase = () => (options.database ? Promise.resolve() : database.drop());
   const namespace = env['TOPIC_NAMESPACE'] ?? uniqueNamespace(definition.name);
   try {
     const service = await startService(definition, {
       env: { KAFKA_BROKERS: process.env['KAFKA_BROKERS'], PORT: '0', LOG_LEVEL: 'warn', ...env, DATABASE_URL: database.url, TOPIC_NAMESPACE: namespace },
+      writeLog: options.writeLog,
     });
     return {
       service,
@@ -133,11 +226,11 @@ export async function startServiceUnderTest(definition: ServiceDefinition, env: 
       transport: testTransport(namespace),
       stop: async () => {
         await service.close();
-        await database.drop();
+        await dropDatabase();
       },
     };
   } catch (error) {
-    await database.drop();
+    await dropDatabase();
     throw error;
   }
 }
