@@ -2,16 +2,23 @@ import { Controller, Inject, UseFilters } from '@nestjs/common';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import type { EventOf, EventType } from '@switchyard/contracts';
 import { RetriableError, SwitchyardContext, SwitchyardExceptionFilter } from '@switchyard/messaging';
-import type { Received, SagaInput } from '@switchyard/order-saga';
+import type { Received } from '@switchyard/order-saga';
 import { SERVICE_SETTINGS, ServiceLogger } from '@switchyard/service-kit';
 import { OrderSagas } from './order-sagas';
 import { OrderStore } from './order-store';
 import type { OrchestratorSettings } from './orchestrator.settings';
 
-type OrderEvent = Extract<SagaInput, { payload: { orderId: string } }> & Received<EventType>;
-
-/** The saga's input for a received event: the event as it came, with the orchestrator's clock reading. */
-const received = <T extends EventType>(event: EventOf<T>): Received<T> => ({ type: event.type, payload: event.payload, now: Date.now() }) as Received<T>;
+/** Events about one order that go straight to its saga, by topic. */
+const ORDER_EVENTS = [
+  'OrderAccepted', 'OrderRejected', // orders.lifecycle
+  'OrderRouted', 'OrderUnroutable', // routing.events
+  'StockReserved', 'StockReservationFailed', // inventory.events
+  'CarrierSelected', 'CarrierSelectionFailed', // carrier.events
+  'FulfilmentAccepted', 'FulfilmentRejected', 'ShipmentDispatched', 'FulfilmentCancelled', // fulfilment.events
+] as const satisfies readonly EventType[];
+type OrderEventType = (typeof ORDER_EVENTS)[number];
+/** The saga's input for one of them: the event as it came, with the orchestrator's clock reading. */
+type OrderInput = { [T in OrderEventType]: Received<T> }[OrderEventType];
 
 /**
  * Every event type on the topics the orchestrator reads is either fed to the saga of its order or ignored here on
@@ -29,56 +36,19 @@ export class SagaHandlers {
     @Inject(SERVICE_SETTINGS) private readonly settings: OrchestratorSettings,
   ) {}
 
-  // ── orders.lifecycle ──────────────────────────────────────────────────────────────────────────
-  @EventPattern('OrderAccepted')
-  accepted(@Payload() event: EventOf<'OrderAccepted'>, @Ctx() ctx: SwitchyardContext) {
-    return this.feed(received(event), ctx);
-  }
-
-  @EventPattern('OrderRejected')
-  rejected(@Payload() event: EventOf<'OrderRejected'>, @Ctx() ctx: SwitchyardContext) {
-    return this.feed(received(event), ctx);
+  /** The order's start (orders.lifecycle) and every participant's reply about it: fed to the order's saga. */
+  @EventPattern([...ORDER_EVENTS])
+  async orderEvent(@Payload() event: EventOf<OrderEventType>, @Ctx() ctx: SwitchyardContext): Promise<void> {
+    const input = { type: event.type, payload: event.payload, now: Date.now() } as OrderInput;
+    const orderId = input.payload.orderId;
+    const applied = await this.sagas.apply(ctx.entityManager, orderId, input, (m) => ctx.outbox.add(m));
+    if (applied.outcome === 'unknown-order') this.logger.debug('ignored: no stream for this order', { orderId, eventType: input.type });
   }
 
   /** The orchestrator's own status events come back on orders.lifecycle: they already are in the order's stream. */
   @EventPattern(['OrderHeld', 'OrderReleased', 'OrderCancelled', 'OrderCompleted', 'OrderNeedsAttention'])
   ownStatus(): void {
     return undefined;
-  }
-
-  // ── orders.commands ───────────────────────────────────────────────────────────────────────────
-  @EventPattern('CancelOrder')
-  async cancel(@Payload() event: EventOf<'CancelOrder'>, @Ctx() ctx: SwitchyardContext): Promise<void> {
-    const { orderId } = event.payload;
-    const applied = await this.sagas.apply(ctx.entityManager, orderId, received(event), (m) => ctx.outbox.add(m));
-    if (applied.outcome !== 'rejected') return;
-    const { code, rejected } = applied.rejection;
-    // Intake may have accepted the order a moment ago on another topic: wait for its OrderAccepted, then dead-letter.
-    if (code === 'UNKNOWN_ORDER') throw new RetriableError(rejected);
-    // No contract event answers a refused cancel on Kafka; the refusal is logged, the order's status tells the channel.
-    this.logger.warn('cancel request refused', { orderId, code, reason: rejected });
-  }
-
-  // ── routing.events ────────────────────────────────────────────────────────────────────────────
-  @EventPattern('OrderRouted')
-  routed(@Payload() event: EventOf<'OrderRouted'>, @Ctx() ctx: SwitchyardContext) {
-    return this.feed(received(event), ctx);
-  }
-
-  @EventPattern('OrderUnroutable')
-  unroutable(@Payload() event: EventOf<'OrderUnroutable'>, @Ctx() ctx: SwitchyardContext) {
-    return this.feed(received(event), ctx);
-  }
-
-  // ── inventory.events ──────────────────────────────────────────────────────────────────────────
-  @EventPattern('StockReserved')
-  reserved(@Payload() event: EventOf<'StockReserved'>, @Ctx() ctx: SwitchyardContext) {
-    return this.feed(received(event), ctx);
-  }
-
-  @EventPattern('StockReservationFailed')
-  reservationFailed(@Payload() event: EventOf<'StockReservationFailed'>, @Ctx() ctx: SwitchyardContext) {
-    return this.feed(received(event), ctx);
   }
 
   /** Releases are fire-and-forget through the outbox (inventory cannot refuse one); its confirmation changes nothing. */
@@ -93,51 +63,26 @@ export class SagaHandlers {
     return undefined;
   }
 
+  /** A channel's cancel request (orders.commands). */
+  @EventPattern('CancelOrder')
+  async cancel(@Payload() event: EventOf<'CancelOrder'>, @Ctx() ctx: SwitchyardContext): Promise<void> {
+    const { orderId } = event.payload;
+    const input: Received<'CancelOrder'> = { type: event.type, payload: event.payload, now: Date.now() };
+    const applied = await this.sagas.apply(ctx.entityManager, orderId, input, (m) => ctx.outbox.add(m));
+    if (applied.outcome !== 'rejected') return;
+    const { code, rejected } = applied.rejection;
+    // Intake may have accepted the order a moment ago on another topic: wait for its OrderAccepted, then dead-letter.
+    if (code === 'UNKNOWN_ORDER') throw new RetriableError(rejected);
+    // No contract event answers a refused cancel on Kafka; the refusal is logged, the order's status tells the channel.
+    this.logger.warn('cancel request refused', { orderId, code, reason: rejected });
+  }
+
   /** New ATP for a SKU at a location: wakes the orders waiting for that SKU, oldest back-order first, a bounded number per event. */
   @EventPattern('StockLevelChanged')
   async stockLevel(@Payload() event: EventOf<'StockLevelChanged'>, @Ctx() ctx: SwitchyardContext): Promise<void> {
     if (event.payload.available <= 0) return;
     const waiting = await this.store.waitingFor(ctx.entityManager, event.payload.sku, this.settings.ORCHESTRATOR_WAKE_FANOUT);
-    const input = received(event);
+    const input: Received<'StockLevelChanged'> = { type: event.type, payload: event.payload, now: Date.now() };
     for (const orderId of waiting) await this.sagas.apply(ctx.entityManager, orderId, input, (m) => ctx.outbox.add(m));
-  }
-
-  // ── carrier.events ────────────────────────────────────────────────────────────────────────────
-  @EventPattern('CarrierSelected')
-  carrierSelected(@Payload() event: EventOf<'CarrierSelected'>, @Ctx() ctx: SwitchyardContext) {
-    return this.feed(received(event), ctx);
-  }
-
-  @EventPattern('CarrierSelectionFailed')
-  carrierFailed(@Payload() event: EventOf<'CarrierSelectionFailed'>, @Ctx() ctx: SwitchyardContext) {
-    return this.feed(received(event), ctx);
-  }
-
-  // ── fulfilment.events ─────────────────────────────────────────────────────────────────────────
-  @EventPattern('FulfilmentAccepted')
-  fulfilmentAccepted(@Payload() event: EventOf<'FulfilmentAccepted'>, @Ctx() ctx: SwitchyardContext) {
-    return this.feed(received(event), ctx);
-  }
-
-  @EventPattern('FulfilmentRejected')
-  fulfilmentRejected(@Payload() event: EventOf<'FulfilmentRejected'>, @Ctx() ctx: SwitchyardContext) {
-    return this.feed(received(event), ctx);
-  }
-
-  @EventPattern('ShipmentDispatched')
-  dispatched(@Payload() event: EventOf<'ShipmentDispatched'>, @Ctx() ctx: SwitchyardContext) {
-    return this.feed(received(event), ctx);
-  }
-
-  @EventPattern('FulfilmentCancelled')
-  fulfilmentCancelled(@Payload() event: EventOf<'FulfilmentCancelled'>, @Ctx() ctx: SwitchyardContext) {
-    return this.feed(received(event), ctx);
-  }
-
-  /** One order's reply or start: decided and appended in the handler's transaction, messages to its outbox. */
-  private async feed(input: OrderEvent, ctx: SwitchyardContext): Promise<void> {
-    const orderId = input.payload.orderId;
-    const applied = await this.sagas.apply(ctx.entityManager, orderId, input, (m) => ctx.outbox.add(m));
-    if (applied.outcome === 'unknown-order') this.logger.debug('ignored: no stream for this order', { orderId, eventType: input.type });
   }
 }
