@@ -114,6 +114,15 @@ export class TopicReader {
     return this.events.filter((event) => event.type === type && match(event.payload as EventPayload<T>)) as unknown as EventOf<T>[];
   }
 
+  /** Waits until at least `count` events of the type match, and returns all that do, in the order read. */
+  waitFor<T extends EventType>(type: T, match: (payload: EventPayload<T>) => boolean = () => true, count = 1, timeoutMs?: number): Promise<EventOf<T>[]> {
+    return eventually(() => {
+      const found = this.of(type, match);
+      if (found.length < count) throw new Error(`waiting for ${count} ${type} event(s) that match; ${found.length} so far (read ${this.received.length} message(s))`);
+      return found;
+    }, timeoutMs);
+  }
+
   /** The messages read from dead-letter topics (`<topic>.dlq`, raw: their bytes need not be an event), optionally those matching. */
   deadLetters(match: (message: ReceivedMessage) => boolean = () => true): ReceivedMessage[] {
     return this.received.filter((message) => message.topic.endsWith('.dlq') && match(message));
@@ -179,6 +188,12 @@ export async function groupCaughtUp(transport: Transport, groupId: string, topic
   } finally {
     await admin.disconnect();
   }
+}
+
+/** The counts of what a running service's consumer did so far, by outcome (`applied`, `duplicate`, `ignored`, `dead-lettered`, ...). */
+export function consumerStats(service: RunningService): Readonly<Record<string, number>> {
+  const [microservice] = service.app.getMicroservices();
+  return microservice?.unwrap<{ consumer?: { stats: Record<string, number> } }>().consumer?.stats ?? {};
 }
 
 /** Publishes bytes as they are (an older schema, or not an event at all), as a broken producer would; a fresh message id. */
