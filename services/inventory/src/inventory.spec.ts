@@ -1,26 +1,32 @@
 import { randomUUID } from 'node:crypto';
 import { EventPayload } from '@switchyard/contracts';
 import { DeadLetterHeaders } from '@switchyard/messaging';
-import { appliedBy, balances, eventually, InventoryUnderTest, KafkaProbe, runId, send, startInventory } from './testing/inventory-test-kit';
+import { consumerStats, eventually, publish, publishRaw, TopicReader } from '@switchyard/service-kit/testing';
+import { balances, InventoryUnderTest, send, startInventory } from './testing/inventory-test-kit';
 
 // The service as deployed: commands and warehouse events in over Kafka, answers out over Kafka, state in its schema.
-const north = `dc-north-${runId}`;
-const south = `dc-south-${runId}`;
+// Each describe block runs the service in a namespace of its own: every event it reads there is its own.
+const north = 'dc-north';
+const south = 'dc-south';
 let skuCount = 0;
-const newSku = () => `SKU-${runId}-${++skuCount}`;
-const newOrder = () => `order-${runId}-${randomUUID().slice(0, 8)}`;
+const newSku = () => `SKU-${++skuCount}`;
+const newOrder = () => `order-${randomUUID().slice(0, 8)}`;
+/** What the service publishes, and the commands' dead letters. */
+const readService = (service: InventoryUnderTest) => TopicReader.start(service.first.transport, ['inventory.events', 'inventory.commands.dlq']);
 
 describe('the inventory service over Kafka', () => {
   let service: InventoryUnderTest;
-  let probe: KafkaProbe;
+  let probe: TopicReader;
 
   beforeAll(async () => {
     // Default safety stock 1; none at the south location.
-    [probe, service] = await Promise.all([KafkaProbe.open(), startInventory({ env: { INVENTORY_DEFAULT_SAFETY_STOCK: '1', INVENTORY_SAFETY_STOCK_RULES: `${south}=0` } })]);
+    service = await startInventory({ env: { INVENTORY_DEFAULT_SAFETY_STOCK: '1', INVENTORY_SAFETY_STOCK_RULES: `${south}=0` } });
+    probe = await readService(service);
   });
 
   afterAll(async () => {
-    await Promise.all([service?.close(), probe?.close()]);
+    await probe?.stop();
+    await service?.close();
   });
 
   const stock = async (sku: string) => {
@@ -38,21 +44,21 @@ describe('the inventory service over Kafka', () => {
   const holding = async (sku: string, locationId: string, quantity: number) => {
     const orderId = newOrder();
     const reservationId = randomUUID();
-    await probe.publish(send.reserve(orderId, reservationId, [{ lineId: '1', sku, locationId, quantity }]));
-    await probe.waitFor('StockReserved', forReservation(reservationId));
+    await publish(service.first.transport, [send.reserve(orderId, reservationId, [{ lineId: '1', sku, locationId, quantity }])]);
+    (await probe.waitFor('StockReserved', forReservation(reservationId))).map((e) => e.payload);
     return { orderId, reservationId };
   };
   /** Counts stock at locations and waits until the service has applied each count. */
   const counted = async (...counts: [sku: string, locationId: string, onHand: number][]) => {
-    await probe.publish(...counts.map(([sku, locationId, onHand]) => send.count(sku, locationId, onHand)));
-    for (const [sku, locationId, onHand] of counts) await probe.waitFor('StockLevelChanged', (e) => levelOf(sku, locationId)(e) && e.onHand === onHand);
+    await publish(service.first.transport, [...counts.map(([sku, locationId, onHand]) => send.count(sku, locationId, onHand))]);
+    for (const [sku, locationId, onHand] of counts) (await probe.waitFor('StockLevelChanged', (e) => levelOf(sku, locationId)(e) && e.onHand === onHand)).map((e) => e.payload);
   };
 
   it('turns a location count into on hand, with safety stock kept back, and tells routing', async () => {
     const sku = newSku();
-    await probe.publish(send.count(sku, north, 10), send.count(sku, south, 4));
-    const [northLevel] = await probe.waitFor('StockLevelChanged', levelOf(sku, north));
-    const [southLevel] = await probe.waitFor('StockLevelChanged', levelOf(sku, south));
+    await publish(service.first.transport, [send.count(sku, north, 10), send.count(sku, south, 4)]);
+    const [northLevel] = (await probe.waitFor('StockLevelChanged', levelOf(sku, north))).map((e) => e.payload);
+    const [southLevel] = (await probe.waitFor('StockLevelChanged', levelOf(sku, south))).map((e) => e.payload);
     expect(northLevel).toMatchObject({ onHand: 10, reserved: 0, safetyStock: 1, available: 9 });
     expect(southLevel).toMatchObject({ onHand: 4, reserved: 0, safetyStock: 0, available: 4 });
     expect(await stock(sku)).toEqual([
@@ -71,10 +77,10 @@ describe('the inventory service over Kafka', () => {
       { lineId: '1', sku, locationId: north, quantity: 6 },
       { lineId: '2', sku: other, locationId: south, quantity: 3 },
     ];
-    await probe.publish(send.reserve(orderId, reservationId, items));
-    const [reserved] = await probe.waitFor('StockReserved', forReservation(reservationId));
+    await publish(service.first.transport, [send.reserve(orderId, reservationId, items)]);
+    const [reserved] = (await probe.waitFor('StockReserved', forReservation(reservationId))).map((e) => e.payload);
     expect(reserved).toMatchObject({ orderId, reservationId, items });
-    await probe.waitFor('StockLevelChanged', (e) => levelOf(sku, north)(e) && e.reserved === 6);
+    (await probe.waitFor('StockLevelChanged', (e) => levelOf(sku, north)(e) && e.reserved === 6)).map((e) => e.payload);
     expect(await stock(sku)).toEqual([{ locationId: north, onHand: 10, reserved: 6, safetyStock: 1, available: 3 }]);
     expect(await stock(other)).toEqual([{ locationId: south, onHand: 3, reserved: 3, safetyStock: 0, available: 0 }]);
     expect((await reservation(reservationId)).body).toMatchObject({ orderId, status: 'HELD', items: [{ lineId: '1', held: 6 }, { lineId: '2', held: 3 }] });
@@ -85,13 +91,11 @@ describe('the inventory service over Kafka', () => {
     const other = newSku();
     await counted([sku, north, 10], [other, north, 2]);
     const reservationId = randomUUID();
-    await probe.publish(
-      send.reserve(newOrder(), reservationId, [
+    await publish(service.first.transport, [send.reserve(newOrder(), reservationId, [
         { lineId: '1', sku, locationId: north, quantity: 5 },
         { lineId: '2', sku: other, locationId: north, quantity: 2 },
-      ]),
-    );
-    const [failed] = await probe.waitFor('StockReservationFailed', forReservation(reservationId));
+      ]),]);
+    const [failed] = (await probe.waitFor('StockReservationFailed', forReservation(reservationId))).map((e) => e.payload);
     // Two on hand, one of them safety stock: one available.
     expect(failed).toMatchObject({ reason: 'INSUFFICIENT_STOCK', shortItems: [{ lineId: '2', sku: other, locationId: north, requested: 2, available: 1 }] });
     expect(await stock(sku)).toEqual([{ locationId: north, onHand: 10, reserved: 0, safetyStock: 1, available: 9 }]);
@@ -103,19 +107,19 @@ describe('the inventory service over Kafka', () => {
     await counted([sku, south, 5]);
     const orderId = newOrder();
     const command = send.reserve(orderId, randomUUID(), [{ lineId: '1', sku, locationId: south, quantity: 4 }]);
-    await probe.publish(command);
-    await probe.waitFor('StockReserved', forReservation(command.payload.reservationId));
+    await publish(service.first.transport, [command]);
+    (await probe.waitFor('StockReserved', forReservation(command.payload.reservationId))).map((e) => e.payload);
     // The saga's retry: the same command again, as a new message.
-    await probe.publish({ ...command, payload: { ...command.payload, metadata: { ...command.payload.metadata, eventId: randomUUID() } } });
-    const answers = await probe.waitFor('StockReserved', forReservation(command.payload.reservationId), 2);
+    await publish(service.first.transport, [{ ...command, payload: { ...command.payload, metadata: { ...command.payload.metadata, eventId: randomUUID() } } }]);
+    const answers = (await probe.waitFor('StockReserved', forReservation(command.payload.reservationId), 2)).map((e) => e.payload);
     expect(answers[1]).toMatchObject({ orderId, items: command.payload.items });
     expect(await stock(sku)).toEqual([{ locationId: south, onHand: 5, reserved: 4, safetyStock: 0, available: 1 }]);
-    const rows = await balances(service.instances[0].dataSource, [sku]);
+    const rows = await balances(service.first.service.dataSource, [sku]);
     expect(rows).toEqual([{ sku, locationId: south, onHand: 5, reserved: 4, ledgerOnHand: 5, ledgerReserved: 4 }]);
 
     // The same id for another plan is a saga bug: dead-lettered, naming both, and nothing more is held.
-    await probe.publish(send.reserve(orderId, command.payload.reservationId, [{ lineId: '1', sku, locationId: south, quantity: 1 }]));
-    const dead = await probe.waitForDeadLetter(orderId);
+    await publish(service.first.transport, [send.reserve(orderId, command.payload.reservationId, [{ lineId: '1', sku, locationId: south, quantity: 1 }])]);
+    const dead = await probe.deadLetter(orderId);
     expect(dead.headers[DeadLetterHeaders.error]).toBe(
       `ReserveStock ${command.payload.reservationId} of order ${orderId}: reservation ${command.payload.reservationId} already exists for order ${orderId} with other items; nothing more was held. Send a new plan with a new reservation id.`,
     );
@@ -127,22 +131,22 @@ describe('the inventory service over Kafka', () => {
     await counted([sku, north, 8]);
     const { orderId, reservationId } = await holding(sku, north, 5);
 
-    await probe.publish(send.release(orderId, reservationId, [{ lineId: '1', sku, locationId: north, quantity: 2 }]));
-    const [part] = await probe.waitFor('ReservationReleased', forReservation(reservationId));
+    await publish(service.first.transport, [send.release(orderId, reservationId, [{ lineId: '1', sku, locationId: north, quantity: 2 }])]);
+    const [part] = (await probe.waitFor('ReservationReleased', forReservation(reservationId))).map((e) => e.payload);
     expect(part.items).toEqual([{ lineId: '1', sku, locationId: north, quantity: 2 }]);
     expect(await stock(sku)).toEqual([{ locationId: north, onHand: 8, reserved: 3, safetyStock: 1, available: 4 }]);
 
-    await probe.publish(send.release(orderId, reservationId));
-    const rest = await probe.waitFor('ReservationReleased', forReservation(reservationId), 2);
+    await publish(service.first.transport, [send.release(orderId, reservationId)]);
+    const rest = (await probe.waitFor('ReservationReleased', forReservation(reservationId), 2)).map((e) => e.payload);
     expect(rest[1].items).toEqual([{ lineId: '1', sku, locationId: north, quantity: 3 }]);
     expect(await stock(sku)).toEqual([{ locationId: north, onHand: 8, reserved: 0, safetyStock: 1, available: 7 }]);
     expect((await reservation(reservationId)).body).toMatchObject({ status: 'RELEASED', items: [{ quantity: 5, released: 5, held: 0 }] });
 
     const unknown = randomUUID();
-    await probe.publish(send.release(orderId, reservationId), send.release(orderId, unknown));
-    const again = await probe.waitFor('ReservationReleased', forReservation(reservationId), 3);
+    await publish(service.first.transport, [send.release(orderId, reservationId), send.release(orderId, unknown)]);
+    const again = (await probe.waitFor('ReservationReleased', forReservation(reservationId), 3)).map((e) => e.payload);
     expect(again[2].items).toEqual([]);
-    const [nothing] = await probe.waitFor('ReservationReleased', forReservation(unknown));
+    const [nothing] = (await probe.waitFor('ReservationReleased', forReservation(unknown))).map((e) => e.payload);
     expect(nothing).toMatchObject({ orderId, items: [] });
     expect((await reservation(unknown)).status).toBe(404);
   });
@@ -152,15 +156,15 @@ describe('the inventory service over Kafka', () => {
     await counted([sku, north, 10]);
     const { orderId, reservationId } = await holding(sku, north, 4);
     const dispatched = send.dispatched(orderId, north, [{ lineId: '1', sku, quantity: 4 }]);
-    await probe.publish(dispatched);
-    const [after] = await probe.waitFor('StockLevelChanged', (e) => levelOf(sku, north)(e) && e.onHand === 6);
+    await publish(service.first.transport, [dispatched]);
+    const [after] = (await probe.waitFor('StockLevelChanged', (e) => levelOf(sku, north)(e) && e.onHand === 6)).map((e) => e.payload);
     expect(after).toMatchObject({ onHand: 6, reserved: 0, safetyStock: 1, available: 5 });
     expect((await reservation(reservationId)).body).toMatchObject({ status: 'DISPATCHED', items: [{ dispatched: 4, held: 0 }] });
 
     // The location sends the same parcel again (a new message): applied, but stock is taken once.
-    const applied = () => service.instances[0].dataSource.query(`SELECT count(*)::int AS n FROM inventory.messaging_inbox WHERE event_type = 'ShipmentDispatched'`);
+    const applied = () => service.first.service.dataSource.query(`SELECT count(*)::int AS n FROM inventory.messaging_inbox WHERE event_type = 'ShipmentDispatched'`);
     const [{ n: before }] = await applied();
-    await probe.publish({ ...dispatched, payload: { ...dispatched.payload, metadata: { ...dispatched.payload.metadata, eventId: randomUUID() } } });
+    await publish(service.first.transport, [{ ...dispatched, payload: { ...dispatched.payload, metadata: { ...dispatched.payload.metadata, eventId: randomUUID() } } }]);
     await eventually(async () => expect(await applied()).toEqual([{ n: before + 1 }]));
     expect(await stock(sku)).toEqual([{ locationId: north, onHand: 6, reserved: 0, safetyStock: 1, available: 5 }]);
   });
@@ -169,11 +173,11 @@ describe('the inventory service over Kafka', () => {
     const sku = newSku();
     await counted([sku, south, 5]);
     const { orderId, reservationId } = await holding(sku, south, 2);
-    await probe.publish(send.dispatched(orderId, south, [{ lineId: '1', sku, quantity: 3 }]));
-    await probe.waitFor('StockLevelChanged', (e) => levelOf(sku, south)(e) && e.onHand === 2);
+    await publish(service.first.transport, [send.dispatched(orderId, south, [{ lineId: '1', sku, quantity: 3 }])]);
+    (await probe.waitFor('StockLevelChanged', (e) => levelOf(sku, south)(e) && e.onHand === 2)).map((e) => e.payload);
     expect(await stock(sku)).toEqual([{ locationId: south, onHand: 2, reserved: 0, safetyStock: 0, available: 2 }]);
     expect((await reservation(reservationId)).body).toMatchObject({ status: 'DISPATCHED', items: [{ quantity: 2, dispatched: 2, held: 0 }] });
-    const [movement] = await service.instances[0].dataSource.query(
+    const [movement] = await service.first.service.dataSource.query(
       `SELECT on_hand_delta, reserved_delta, reference, note FROM inventory.stock_movements WHERE sku = $1 AND movement = 'DISPATCHED'`,
       [sku],
     );
@@ -184,17 +188,17 @@ describe('the inventory service over Kafka', () => {
     const sku = newSku();
     await counted([sku, south, 6]);
     await holding(sku, south, 5);
-    await probe.publish(send.count(sku, south, 2, -4));
-    const [lost] = await probe.waitFor('StockLevelChanged', (e) => levelOf(sku, south)(e) && e.onHand === 2);
+    await publish(service.first.transport, [send.count(sku, south, 2, -4)]);
+    const [lost] = (await probe.waitFor('StockLevelChanged', (e) => levelOf(sku, south)(e) && e.onHand === 2)).map((e) => e.payload);
     expect(lost).toMatchObject({ onHand: 2, reserved: 5, available: 0 });
-    const [ledger] = await balances(service.instances[0].dataSource, [sku]);
+    const [ledger] = await balances(service.first.service.dataSource, [sku]);
     expect(ledger).toEqual({ sku, locationId: south, onHand: 2, reserved: 5, ledgerOnHand: 2, ledgerReserved: 5 });
   });
 
   it('sends a message it cannot read to inventory.commands.dlq, saying why, and carries on', async () => {
-    const key = `broken-${runId}`;
-    await probe.publishRaw('inventory.commands', key, Buffer.from('{"not":"avro"}'));
-    const dead = await probe.waitForDeadLetter(key);
+    const key = 'broken';
+    await publishRaw(service.first.transport, 'inventory.commands', key, Buffer.from('{"not":"avro"}'));
+    const dead = await probe.deadLetter(key);
     expect(dead.headers[DeadLetterHeaders.reason]).toBe('malformed:not-single-object-encoding');
     expect(dead.headers[DeadLetterHeaders.originalTopic]).toBe('inventory.commands');
     const sku = newSku();
@@ -204,40 +208,42 @@ describe('the inventory service over Kafka', () => {
   it('dead-letters a ReserveStock it can never hold, naming the order, reservation and line', async () => {
     const orderId = newOrder();
     const reservationId = randomUUID();
-    await probe.publish(send.reserve(orderId, reservationId, [{ lineId: '7', sku: newSku(), locationId: north, quantity: 0 }]));
-    const dead = await probe.waitForDeadLetter(orderId);
+    await publish(service.first.transport, [send.reserve(orderId, reservationId, [{ lineId: '7', sku: newSku(), locationId: north, quantity: 0 }])]);
+    const dead = await probe.deadLetter(orderId);
     expect(dead.headers[DeadLetterHeaders.reason]).toBe('fatal-error');
     expect(dead.headers[DeadLetterHeaders.error]).toBe(
-      `ReserveStock ${reservationId} of order ${orderId} cannot be held: line 7 (SKU-${runId}-${skuCount} at ${north}) asks for 0 units; ask for 1 or more. Correct the command and send it with a new reservation id.`,
+      `ReserveStock ${reservationId} of order ${orderId} cannot be held: line 7 (SKU-${skuCount} at ${north}) asks for 0 units; ask for 1 or more. Correct the command and send it with a new reservation id.`,
     );
     expect((await reservation(reservationId)).status).toBe(404);
   });
 
   it('answers 404 with what to do for an unknown SKU', async () => {
-    const response = await fetch(`${service.url}/v1/stock/NOPE-${runId}`);
+    const response = await fetch(`${service.url}/v1/stock/NOPE`);
     expect(response.status).toBe(404);
-    expect(await response.json()).toMatchObject({ message: `SKU NOPE-${runId} has no stock record at any location; a location's StockAdjusted for it creates one.` });
+    expect(await response.json()).toMatchObject({ message: `SKU NOPE has no stock record at any location; a location's StockAdjusted for it creates one.` });
   });
 });
 
 describe('200 concurrent orders through two instances of the service', () => {
   let service: InventoryUnderTest;
-  let probe: KafkaProbe;
+  let probe: TopicReader;
 
   beforeAll(async () => {
-    [probe, service] = await Promise.all([KafkaProbe.open(), startInventory({ instances: 2 })]);
+    service = await startInventory({ instances: 2 });
+    probe = await readService(service);
   });
 
   afterAll(async () => {
-    await Promise.all([service?.close(), probe?.close()]);
+    await probe?.stop();
+    await service?.close();
   });
 
   it('answers every one, holds each in full or not at all, and oversells nothing', async () => {
     const skus = [newSku(), newSku()];
     const locations = [north, south];
     const pairs = skus.flatMap((sku) => locations.map((locationId) => ({ sku, locationId })));
-    await probe.publish(...pairs.map(({ sku, locationId }, i) => send.count(sku, locationId, 5 + i)));
-    for (const { sku, locationId } of pairs) await probe.waitFor('StockLevelChanged', (e) => e.sku === sku && e.locationId === locationId);
+    await publish(service.first.transport, [...pairs.map(({ sku, locationId }, i) => send.count(sku, locationId, 5 + i))]);
+    for (const { sku, locationId } of pairs) (await probe.waitFor('StockLevelChanged', (e) => e.sku === sku && e.locationId === locationId)).map((e) => e.payload);
 
     const commands = Array.from({ length: 200 }, (_, n) =>
       send.reserve(newOrder(), randomUUID(), [
@@ -245,11 +251,11 @@ describe('200 concurrent orders through two instances of the service', () => {
         { lineId: '2', ...pairs[(n * 7 + 1) % pairs.length], quantity: 1 },
       ]),
     );
-    await probe.publish(...commands);
+    await publish(service.first.transport, [...commands]);
     const ids = new Set(commands.map((c) => c.payload.reservationId));
     const answered = await eventually(() => {
-      const held = probe.all('StockReserved', (e) => ids.has(e.reservationId));
-      const failed = probe.all('StockReservationFailed', (e) => ids.has(e.reservationId));
+      const held = probe.of('StockReserved', (e) => ids.has(e.reservationId)).map((e) => e.payload);
+      const failed = probe.of('StockReservationFailed', (e) => ids.has(e.reservationId)).map((e) => e.payload);
       if (held.length + failed.length < commands.length) throw new Error(`${held.length + failed.length} of ${commands.length} answered`);
       return { held, failed };
     }, 120_000);
@@ -257,14 +263,14 @@ describe('200 concurrent orders through two instances of the service', () => {
     expect(answered.held.length).toBeGreaterThan(0);
     expect(answered.failed.length).toBeGreaterThan(0);
     // Both instances took their share: the handlers really ran side by side.
-    for (const instance of service.instances) expect(appliedBy(instance)).toBeGreaterThan(0);
+    for (const instance of service.instances) expect(consumerStats(instance.service).applied ?? 0).toBeGreaterThan(0);
 
     const heldIds = new Set(answered.held.map((e) => e.reservationId));
     const expected = new Map<string, number>();
     for (const item of commands.filter((c) => heldIds.has(c.payload.reservationId)).flatMap((c) => c.payload.items)) {
       expected.set(`${item.sku}@${item.locationId}`, (expected.get(`${item.sku}@${item.locationId}`) ?? 0) + item.quantity);
     }
-    for (const row of await balances(service.instances[0].dataSource, skus)) {
+    for (const row of await balances(service.first.service.dataSource, skus)) {
       expect(row.reserved).toBeLessThanOrEqual(row.onHand);
       expect(row.reserved).toBe(expected.get(`${row.sku}@${row.locationId}`) ?? 0);
       expect([row.ledgerOnHand, row.ledgerReserved]).toEqual([row.onHand, row.reserved]);

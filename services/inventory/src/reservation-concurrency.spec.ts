@@ -4,14 +4,14 @@ import { availableToPromise, parseSafetyStockPolicy, safetyStockFor, stockKey } 
 import { Outbox, OutgoingEvent, silentLogger } from '@switchyard/messaging';
 import { DataSource } from 'typeorm';
 import { Inventory } from './inventory';
-import { balances, openInventoryDatabase, runId, send } from './testing/inventory-test-kit';
+import { balances, openInventoryDatabase, send } from './testing/inventory-test-kit';
 
 // 200 reservations at once, each its own transaction on its own connection (a pool of 50), competing for
 // stock that covers a fraction of the demand: the all-or-nothing hold must never oversell.
 const RESERVATIONS = 200;
 const CONNECTIONS = 50;
-const skus = ['A', 'B', 'C', 'D'].map((s) => `SKU-${s}-${runId}`);
-const locations = ['dc-north', 'dc-south'].map((l) => `${l}-${runId}`);
+const skus = ['A', 'B', 'C', 'D'].map((s) => `SKU-${s}`);
+const locations = ['dc-north', 'dc-south'].map((l) => `${l}`);
 const policy = parseSafetyStockPolicy(1, [`${locations[1]}=2`, `${skus[0]}@${locations[0]}=0`]);
 
 // A small deterministic generator, so a failing run can be repeated exactly.
@@ -49,7 +49,7 @@ describe('200 concurrent reservations competing for scarce stock', () => {
       }
     }
     for (let n = 0; n < RESERVATIONS; n++) {
-      const orderId = `order-${runId}-${n}`;
+      const orderId = `order-${n}`;
       const items: ReservationItem[] = [];
       const lines = 1 + Math.floor(random() * 3);
       for (let line = 1; line <= lines; line++) {
@@ -194,8 +194,8 @@ describe('200 concurrent reservations competing for scarce stock', () => {
 describe('the database itself refuses negative stock', () => {
   let dataSource: DataSource;
   let close: () => Promise<void>;
-  const sku = `SKU-DB-${runId}`;
-  const locationId = `dc-db-${runId}`;
+  const sku = `SKU-DB`;
+  const locationId = `dc-db`;
 
   beforeAll(async () => {
     ({ dataSource, close } = await openInventoryDatabase(2));

@@ -1,64 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { AnyEvent, DecodedEvent, EventCodec, EventOf, EventPayload, EventType, keyOf, topicOf } from '@switchyard/contracts';
-import { createTestDatabase, type TestDatabase } from '@switchyard/infra';
-import { Headers } from '@switchyard/messaging';
-import { RunningService, serviceMigrations, startService } from '@switchyard/service-kit';
-import { Consumer, Kafka, logLevel, Producer } from 'kafkajs';
+import { EventOf, EventPayload } from '@switchyard/contracts';
+import { createTestDatabase, parseBrokers } from '@switchyard/infra';
+import { serviceMigrations } from '@switchyard/service-kit';
+import { eventually, startServiceUnderTest, type ServiceUnderTest } from '@switchyard/service-kit/testing';
+import { Kafka, logLevel } from 'kafkajs';
 import { DataSource } from 'typeorm';
 import { inventoryService } from '../inventory.definition';
-
-/** Polls until `check` stops throwing; after `timeoutMs` rethrows its last failure. Never waits a fixed time. */
-export async function eventually<T>(check: () => T | Promise<T>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await check();
-    } catch (error) {
-      if (Date.now() >= deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
-}
-
-/** Ids unique to one test file's run, so a broker shared with other runs and other services' tests cannot confuse them. */
-export const runId = randomUUID().slice(0, 8);
-
-export function brokers(): string[] {
-  const list = process.env['KAFKA_BROKERS'];
-  if (!list) throw new Error('KAFKA_BROKERS is not set: run `eval "$(npm run -s infra:up)"` first, or run through `npm test` / the project jest config.');
-  return list.split(',');
-}
-
-const kafka = () => new Kafka({ clientId: `inventory-test-${runId}`, brokers: brokers(), logLevel: logLevel.NOTHING });
-
-/**
- * Commits, for a group that never ran, the current end of these topics, so it starts with what is published from
- * now on (the shared broker holds other runs' messages). One join of the group, unlike kafkajs' resetOffsets per topic.
- */
-async function startGroupAtEnd(groupId: string, topics: readonly string[]): Promise<void> {
-  const client = kafka();
-  const admin = client.admin();
-  await admin.connect();
-  let ends: { topic: string; partition: number; offset: string }[];
-  try {
-    const existing = new Set(await admin.listTopics());
-    await admin.createTopics({ topics: topics.filter((t) => !existing.has(t)).map((topic) => ({ topic, numPartitions: 3, replicationFactor: 1 })), waitForLeaders: true });
-    ends = (await Promise.all(topics.map(async (topic) => (await admin.fetchTopicOffsets(topic)).map((o) => ({ topic, partition: o.partition, offset: o.high }))))).flat();
-  } finally {
-    await admin.disconnect();
-  }
-  const consumer = client.consumer({ groupId });
-  await consumer.connect();
-  try {
-    const joined = new Promise((resolve) => consumer.on(consumer.events.GROUP_JOIN, resolve));
-    await consumer.subscribe({ topics: [...topics], fromBeginning: false });
-    await consumer.run({ autoCommit: false, eachMessage: async () => undefined });
-    await joined;
-    await consumer.commitOffsets(ends);
-  } finally {
-    await consumer.disconnect();
-  }
-}
 
 const metadata = (correlationId: string) => ({ eventId: randomUUID(), occurredAt: Date.now(), correlationId, causationId: null });
 
@@ -74,7 +21,7 @@ export const send = {
   }),
   count: (sku: string, locationId: string, onHandAfter: number, quantityDelta = onHandAfter): EventOf<'StockAdjusted'> => ({
     type: 'StockAdjusted',
-    payload: { metadata: metadata(`${sku}@${locationId}`), sku, locationId, quantityDelta, onHandAfter, reason: 'CYCLE_COUNT', reference: `count-${runId}` },
+    payload: { metadata: metadata(`${sku}@${locationId}`), sku, locationId, quantityDelta, onHandAfter, reason: 'CYCLE_COUNT', reference: 'count' },
   }),
   dispatched: (orderId: string, locationId: string, lines: EventPayload<'ShipmentDispatched'>['lines']): EventOf<'ShipmentDispatched'> => ({
     type: 'ShipmentDispatched',
@@ -91,152 +38,57 @@ export const send = {
   }),
 };
 
-export interface DeadLetter {
-  readonly key: string | null;
-  readonly headers: Record<string, string>;
-}
-
-/**
- * The world around the inventory service on the shared broker: a producer for what others send it, and a reader
- * of everything on inventory.events (and the commands' dead letters) from the moment it was created.
- */
-export class KafkaProbe {
-  readonly received: DecodedEvent[] = [];
-  readonly deadLetters: DeadLetter[] = [];
-  private readonly codec = new EventCodec();
-
-  private constructor(
-    private readonly producer: Producer,
-    private readonly reader: Consumer,
-  ) {}
-
-  static async open(): Promise<KafkaProbe> {
-    const client = kafka();
-    const groupId = `inventory-test-reader-${runId}-${randomUUID().slice(0, 8)}`;
-    const topics = ['inventory.events', 'inventory.commands.dlq'];
-    await startGroupAtEnd(groupId, topics);
-    const producer = client.producer({ idempotent: true, maxInFlightRequests: 1 });
-    const reader = client.consumer({ groupId });
-    await producer.connect();
-    await reader.connect();
-    await reader.subscribe({ topics, fromBeginning: true });
-    const probe = new KafkaProbe(producer, reader);
-    await reader.run({
-      eachMessage: async ({ topic, message }) => {
-        const headers = Object.fromEntries(Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)]));
-        if (topic.endsWith('.dlq')) probe.deadLetters.push({ key: message.key?.toString() ?? null, headers });
-        else if (message.value) probe.received.push(probe.codec.decode(message.value));
-      },
-    });
-    return probe;
-  }
-
-  /** Publishes events to their own topics, keyed as the contracts say, each with a fresh message id. */
-  async publish(...events: AnyEvent[]): Promise<void> {
-    const byTopic = new Map<string, { key: string; value: Buffer; headers: Record<string, string> }[]>();
-    for (const event of events) {
-      const messages = byTopic.get(topicOf(event)) ?? [];
-      messages.push({ key: keyOf(event), value: this.codec.encodeEvent(event), headers: { [Headers.messageId]: randomUUID(), [Headers.eventType]: event.type } });
-      byTopic.set(topicOf(event), messages);
-    }
-    await this.producer.sendBatch({ topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) });
-  }
-
-  /** Publishes raw bytes, as a broken producer would. */
-  async publishRaw(topic: string, key: string, value: Buffer): Promise<void> {
-    await this.producer.send({ topic, messages: [{ key, value, headers: { [Headers.messageId]: randomUUID() } }] });
-  }
-
-  /** Every event of this type received so far that matches. */
-  all<T extends EventType>(type: T, matches: (payload: EventPayload<T>) => boolean = () => true): EventPayload<T>[] {
-    return this.received.filter((e): e is Extract<DecodedEvent, { type: T }> => e.type === type).map((e) => e.payload as EventPayload<T>).filter(matches);
-  }
-
-  /** Waits for the `count`-th event of this type that matches, and returns all of them. */
-  async waitFor<T extends EventType>(type: T, matches: (payload: EventPayload<T>) => boolean, count = 1): Promise<EventPayload<T>[]> {
-    return eventually(() => {
-      const found = this.all(type, matches);
-      if (found.length < count) throw new Error(`waiting for ${count} ${type} event(s) that match; ${found.length} so far`);
-      return found;
-    });
-  }
-
-  async waitForDeadLetter(key: string): Promise<DeadLetter> {
-    return eventually(() => {
-      const found = this.deadLetters.find((d) => d.key === key);
-      if (!found) throw new Error(`no dead letter with key ${key} yet`);
-      return found;
-    });
-  }
-
-  async close(): Promise<void> {
-    await this.reader.disconnect();
-    await this.producer.disconnect();
-  }
-}
-
 export interface InventoryUnderTest {
-  readonly database: TestDatabase;
-  readonly instances: RunningService[];
+  readonly instances: readonly ServiceUnderTest[];
+  /** The first instance: its database, namespace and broker are every instance's. */
+  readonly first: ServiceUnderTest;
   readonly url: string;
   close(): Promise<void>;
 }
 
 /**
- * Starts `instances` copies of the inventory service on a fresh database, in one consumer group of this run's own
- * (other runs on the shared broker have theirs), starting at the end of the topics it reads.
+ * Starts `instances` copies of the inventory service on one fresh database and in one namespace of their own (so
+ * one consumer group of its own), and waits until all of them hold partitions.
  */
 export async function startInventory(options: { instances?: number; env?: Record<string, string> } = {}): Promise<InventoryUnderTest> {
-  const database = await createTestDatabase('inventory service');
-  const definition = { ...inventoryService, name: `inventory-${runId}` };
-  await startGroupAtEnd(definition.name, definition.consumes);
-  const instances: RunningService[] = [];
+  const quiet = { writeLog: () => undefined };
+  const first = await startServiceUnderTest(inventoryService, options.env, quiet);
+  const instances: ServiceUnderTest[] = [first];
+  const close = async () => {
+    // The others first: the first one drops the database.
+    for (const instance of instances.slice(1)) await instance.stop();
+    await first.stop();
+  };
   try {
-    for (let i = 0; i < (options.instances ?? 1); i++) {
-      instances.push(
-        await startService(definition, {
-          env: { DATABASE_URL: database.url, KAFKA_BROKERS: brokers().join(','), PORT: '0', LOG_LEVEL: 'warn', ...options.env },
-          writeLog: () => undefined,
-        }),
-      );
+    while (instances.length < (options.instances ?? 1)) {
+      instances.push(await startServiceUnderTest(inventoryService, { ...options.env, TOPIC_NAMESPACE: first.namespace }, { ...quiet, database: first.database }));
     }
+    if (instances.length > 1) await groupStable(`${first.namespace}.${inventoryService.name}`, instances.length);
   } catch (error) {
-    await Promise.all(instances.map((s) => s.close()));
-    await database.drop();
+    await close();
     throw error;
   }
-  if (instances.length > 1) await groupStable(definition.name, instances.length);
-  return {
-    database,
-    instances,
-    url: instances[0].url,
-    close: async () => {
-      for (const instance of instances) await instance.close();
-      await database.drop();
-    },
-  };
+  return { instances, first, url: first.service.url, close };
 }
 
-/** Waits until every instance has joined the group and holds partitions, so work really spreads over them. */
-async function groupStable(groupId: string, members: number): Promise<void> {
-  const admin = kafka().admin();
+/**
+ * Waits until every instance has joined the group and holds partitions, so work really spreads over them. The
+ * transport has no view of a group's members, so this asks the broker (kafkajs' admin) by the group's name there,
+ * `<namespace>.<group>`.
+ */
+async function groupStable(brokerGroupId: string, members: number): Promise<void> {
+  const admin = new Kafka({ clientId: 'inventory-spec', brokers: parseBrokers(process.env['KAFKA_BROKERS'] ?? ''), logLevel: logLevel.NOTHING }).admin();
   await admin.connect();
   try {
     await eventually(async () => {
       const {
         groups: [group],
-      } = await admin.describeGroups([groupId]);
-      if (group?.state !== 'Stable' || group.members.length !== members) throw new Error(`group ${groupId} is ${group?.state} with ${group?.members.length} of ${members} members`);
+      } = await admin.describeGroups([brokerGroupId]);
+      if (group?.state !== 'Stable' || group.members.length !== members) throw new Error(`group ${brokerGroupId} is ${group?.state} with ${group?.members.length} of ${members} members`);
     });
   } finally {
     await admin.disconnect();
   }
-}
-
-/** Messages each instance's consumer applied so far. */
-export function appliedBy(instance: RunningService): number {
-  const [microservice] = instance.app.getMicroservices();
-  return microservice.unwrap<{ consumer?: { stats: { applied: number } } }>().consumer?.stats.applied ?? 0;
 }
 
 /** A fresh database migrated as the service migrates it, with a pool of `connections`: for tests below the transport. */
