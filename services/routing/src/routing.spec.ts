@@ -5,14 +5,15 @@ import { DeadLetterHeaders, RetriableError } from '@switchyard/messaging';
 import { Routing } from './routing';
 import { DEFAULT_RULESET_FILE } from './routing.settings';
 import type { DecisionRecord } from './decisions';
-import { configDirectory, consumerStats, DECISION_TIME, eventually, KafkaProbe, OPERATOR_KEY, resent, RoutingUnderTest, runId, send, startRouting } from './testing/routing-test-kit';
+import { consumerStats, eventually, publish as publishEvents, TopicReader } from '@switchyard/service-kit/testing';
+import { configDirectory, DECISION_TIME, OPERATOR_KEY, replyTo, resent, RoutingUnderTest, send, startRouting } from './testing/routing-test-kit';
 
-// The service as deployed: the test plays inventory (StockLevelChanged) and the saga (RouteOrder) on the shared
-// broker, and reads routing.events with the EventCodec.
-const LDN = `${runId}-LDN`;
-const MAN = `${runId}-MAN`;
-const GLA = `${runId}-GLA`;
-const BHM = `${runId}-BHM`;
+// The service as deployed: the test plays inventory (StockLevelChanged) and the saga (RouteOrder) on the broker, in
+// a namespace of the service's own, and reads routing.events (and the dead letters) decoded.
+const LDN = 'LDN';
+const MAN = 'MAN';
+const GLA = 'GLA';
+const BHM = 'BHM';
 const network = {
   description: 'test network',
   currency: 'GBP',
@@ -27,22 +28,24 @@ const network = {
 const BIRMINGHAM = { latitude: 52.45, longitude: -1.9 };
 
 let skuCount = 0;
-const newSku = () => `SKU-${runId}-${++skuCount}`;
-const newOrder = () => `order-${runId}-${randomUUID().slice(0, 8)}`;
+const newSku = () => `SKU-${++skuCount}`;
+const newOrder = () => `order-${randomUUID().slice(0, 8)}`;
 const decimal4 = /^\d+\.\d{4}$/;
 
 describe('the routing service over Kafka', () => {
   const files = configDirectory();
   let routing: RoutingUnderTest;
-  let probe: KafkaProbe;
+  let probe: TopicReader;
 
   beforeAll(async () => {
     const networkFile = files.write('network.json', network);
-    [probe, routing] = await Promise.all([KafkaProbe.open(), startRouting({ network: networkFile, ruleset: DEFAULT_RULESET_FILE })]);
+    routing = await startRouting({ network: networkFile, ruleset: DEFAULT_RULESET_FILE });
+    probe = await TopicReader.start(routing.transport, ['routing.events', 'routing.commands.dlq', 'inventory.events.dlq']);
   });
 
   afterAll(async () => {
-    await Promise.all([routing?.close(), probe?.close()]);
+    await probe?.stop();
+    await routing?.close();
     files.remove();
   });
 
@@ -60,7 +63,7 @@ describe('the routing service over Kafka', () => {
 
   /** Publishes stock levels as inventory would and waits until routing's projection holds each. */
   const stocked = async (...levels: [sku: string, locationId: string, available: number][]) => {
-    await probe.publish(...levels.map(([sku, locationId, available]) => send.stockLevel(sku, locationId, available)));
+    await publishEvents(routing.transport, [...levels.map(([sku, locationId, available]) => send.stockLevel(sku, locationId, available))]);
     for (const [sku, locationId, available] of levels) {
       await eventually(async () => {
         const rows = await routing.service.dataSource.query(`SELECT available FROM routing.atp WHERE sku = $1 AND location_id = $2`, [sku, locationId]);
@@ -69,12 +72,12 @@ describe('the routing service over Kafka', () => {
     }
   };
   const routed = async (orderId: string, attempt = 1): Promise<EventPayload<'OrderRouted'>> => {
-    const [reply] = await probe.replyTo(orderId, attempt);
+    const [reply] = await replyTo(probe, orderId, attempt);
     if (reply.type !== 'OrderRouted') throw new Error(`order ${orderId} was not routed: ${JSON.stringify(reply.payload)}`);
     return reply.payload;
   };
   const unroutable = async (orderId: string, attempt = 1): Promise<EventPayload<'OrderUnroutable'>> => {
-    const [reply] = await probe.replyTo(orderId, attempt);
+    const [reply] = await replyTo(probe, orderId, attempt);
     if (reply.type !== 'OrderUnroutable') throw new Error(`order ${orderId} was routed: ${JSON.stringify(reply.payload)}`);
     return reply.payload;
   };
@@ -83,7 +86,7 @@ describe('the routing service over Kafka', () => {
     const sku = newSku();
     await stocked([sku, LDN, 5], [sku, GLA, 5]);
     const orderId = newOrder();
-    await probe.publish(send.routeOrder(orderId, [{ sku, quantity: 2, unitWeightGrams: 500 }]));
+    await publishEvents(routing.transport, [send.routeOrder(orderId, [{ sku, quantity: 2, unitWeightGrams: 500 }])]);
 
     const reply = await routed(orderId);
     expect(reply.plan.shipments).toEqual([
@@ -129,7 +132,7 @@ describe('the routing service over Kafka', () => {
     const [a, b, c] = [newSku(), newSku(), newSku()];
     await stocked([a, LDN, 3], [b, LDN, 3], [c, MAN, 3]);
     const orderId = newOrder();
-    await probe.publish(send.routeOrder(orderId, [{ sku: a, quantity: 1 }, { sku: b, quantity: 2 }, { sku: c, quantity: 3 }]));
+    await publishEvents(routing.transport, [send.routeOrder(orderId, [{ sku: a, quantity: 1 }, { sku: b, quantity: 2 }, { sku: c, quantity: 3 }])]);
 
     const reply = await routed(orderId);
     expect(reply.plan.shipments.map(({ shipmentId, locationId, lines }) => ({ shipmentId, locationId, lines }))).toEqual([
@@ -144,7 +147,7 @@ describe('the routing service over Kafka', () => {
   it('answers NO_STOCK with the lines when no location has any', async () => {
     const [a, b] = [newSku(), newSku()];
     const orderId = newOrder();
-    await probe.publish(send.routeOrder(orderId, [{ sku: a, quantity: 1 }, { sku: b, quantity: 4, lineId: 'L-b' }]));
+    await publishEvents(routing.transport, [send.routeOrder(orderId, [{ sku: a, quantity: 1 }, { sku: b, quantity: 4, lineId: 'L-b' }])]);
 
     const reply = await unroutable(orderId);
     expect(reply).toMatchObject({
@@ -164,7 +167,7 @@ describe('the routing service over Kafka', () => {
     const sku = newSku();
     await stocked([sku, LDN, 5], [sku, GLA, 5]);
     const orderId = newOrder();
-    await probe.publish(send.routeOrder(orderId, [{ sku, quantity: 1 }], { attempt: 2, excludedLocationIds: [LDN] }));
+    await publishEvents(routing.transport, [send.routeOrder(orderId, [{ sku, quantity: 1 }], { attempt: 2, excludedLocationIds: [LDN] })]);
 
     const reply = await routed(orderId, 2);
     expect(reply.plan.shipments).toMatchObject([{ shipmentId: `${orderId}.a2.s1`, locationId: GLA }]);
@@ -177,7 +180,10 @@ describe('the routing service over Kafka', () => {
   it('takes the latest stock level, ignores an older one, and routes nothing from an emptied location', async () => {
     const sku = newSku();
     await stocked([sku, LDN, 5]);
-    const [, older] = await probe.publish(send.stockLevel(sku, LDN, 0, Date.now() + 1_000), send.stockLevel(sku, LDN, 9, Date.now() - 60_000));
+    const olderLevel = send.stockLevel(sku, LDN, 9, Date.now() - 60_000);
+    await publishEvents(routing.transport, [send.stockLevel(sku, LDN, 0, Date.now() + 1_000), olderLevel]);
+    // Its message id is its event id.
+    const older = olderLevel.payload.metadata.eventId;
     // The older level arrives last: once its message is in the inbox, it has been handled.
     await eventually(async () => {
       const rows = await routing.service.dataSource.query(`SELECT 1 FROM routing.messaging_inbox WHERE message_id = $1`, [older]);
@@ -187,22 +193,22 @@ describe('the routing service over Kafka', () => {
     expect(row.available).toBe(0);
 
     const orderId = newOrder();
-    await probe.publish(send.routeOrder(orderId, [{ sku, quantity: 1 }]));
+    await publishEvents(routing.transport, [send.routeOrder(orderId, [{ sku, quantity: 1 }])]);
     expect(await unroutable(orderId)).toMatchObject({ reason: 'NO_STOCK', unplaceableLines: [{ sku, quantity: 1 }] });
   });
 
   it('skips the other events on inventory.events without dead-lettering them', async () => {
     const orderId = newOrder();
     const before = consumerStats(routing.service);
-    await probe.publish({
+    await publishEvents(routing.transport, [{
       type: 'StockReserved',
       payload: { metadata: { eventId: randomUUID(), occurredAt: Date.now(), correlationId: orderId, causationId: null }, orderId, reservationId: randomUUID(), items: [] },
-    });
+    }]);
     await eventually(() => {
       if ((consumerStats(routing.service)['ignored'] ?? 0) <= (before['ignored'] ?? 0)) throw new Error('the StockReserved has not been skipped yet');
     });
     expect(consumerStats(routing.service)['dead-lettered']).toBe(before['dead-lettered']);
-    expect(probe.deadLetters.filter((d) => d.key === orderId)).toEqual([]);
+    expect(probe.deadLetters((d) => d.key === orderId)).toEqual([]);
   });
 
   it('counts its own shipments against daily capacity', async () => {
@@ -211,11 +217,11 @@ describe('the routing service over Kafka', () => {
     const first = newOrder();
     const second = newOrder();
     const toBirmingham = { destination: { ...send.routeOrder('x', []).payload.destination, city: 'Birmingham', coordinates: BIRMINGHAM } };
-    await probe.publish(send.routeOrder(first, [{ sku, quantity: 1 }], toBirmingham));
+    await publishEvents(routing.transport, [send.routeOrder(first, [{ sku, quantity: 1 }], toBirmingham)]);
     expect((await routed(first)).plan.shipments).toMatchObject([{ locationId: BHM }]);
 
     // BHM's one shipment a day is taken: the next order goes to Manchester.
-    await probe.publish(send.routeOrder(second, [{ sku, quantity: 1 }], toBirmingham));
+    await publishEvents(routing.transport, [send.routeOrder(second, [{ sku, quantity: 1 }], toBirmingham)]);
     const reply = await routed(second);
     expect(reply.plan.shipments).toMatchObject([{ locationId: MAN }]);
     const record = await decision(reply.explanation.decisionId);
@@ -260,10 +266,8 @@ describe('the routing service over Kafka', () => {
     const base = send.routeOrder('x', []).payload.destination;
     const known = newOrder();
     const unknown = newOrder();
-    await probe.publish(
-      send.routeOrder(known, [{ sku, quantity: 1 }], { destination: { ...base, coordinates: null } }),
-      send.routeOrder(unknown, [{ sku, quantity: 1 }], { destination: { ...base, countryCode: 'US', coordinates: null } }),
-    );
+    await publishEvents(routing.transport, [send.routeOrder(known, [{ sku, quantity: 1 }], { destination: { ...base, coordinates: null } }),
+      send.routeOrder(unknown, [{ sku, quantity: 1 }], { destination: { ...base, countryCode: 'US', coordinates: null } })]);
     const reply = await routed(known);
     expect((await decision(reply.explanation.decisionId)).inputSummary['destination']).toEqual({ countryCode: 'GB', point: { lat: 52.56, lon: -1.47 }, pointFrom: 'fallback' });
     const refused = await unroutable(unknown);
@@ -276,18 +280,18 @@ describe('the routing service over Kafka', () => {
     await stocked([sku, MAN, 4]);
     const orderId = newOrder();
     const command = send.routeOrder(orderId, [{ sku, quantity: 2 }]);
-    await probe.publish(command);
+    await publishEvents(routing.transport, [command]);
     const first = await routed(orderId);
 
     // The saga's deadline passed and it asks again: same attempt, new message. Stock changed meanwhile, but the answer does not.
     await stocked([sku, LDN, 4]);
-    await probe.publish(resent(command));
-    const replies = await probe.replyTo(orderId, 1, 2);
+    await publishEvents(routing.transport, [resent(command)]);
+    const replies = await replyTo(probe, orderId, 1, 2);
     expect(replies[1]).toMatchObject({ type: 'OrderRouted', payload: { plan: first.plan, explanation: first.explanation } });
     expect(await decisionRows(orderId)).toBe(1);
 
-    await probe.publish({ ...resent(command), payload: { ...resent(command).payload, lines: [{ ...command.payload.lines[0], quantity: 3 }] } });
-    const dead = await probe.waitForDeadLetter(orderId);
+    await publishEvents(routing.transport, [{ ...resent(command), payload: { ...resent(command).payload, lines: [{ ...command.payload.lines[0], quantity: 3 }] } }]);
+    const dead = await probe.deadLetter(orderId);
     expect(dead.headers[DeadLetterHeaders.error]).toContain(`RouteOrder attempt 1 of order ${orderId} differs from the one already decided (decision ${first.explanation.decisionId}`);
     expect(await decisionRows(orderId)).toBe(1);
   });
@@ -295,8 +299,8 @@ describe('the routing service over Kafka', () => {
   it('dead-letters a command no retry can fix, naming the order and the line', async () => {
     const sku = newSku();
     const orderId = newOrder();
-    await probe.publish(send.routeOrder(orderId, [{ sku, quantity: 1 }, { sku, quantity: 0, lineId: 'gift' }]));
-    const dead = await probe.waitForDeadLetter(orderId);
+    await publishEvents(routing.transport, [send.routeOrder(orderId, [{ sku, quantity: 1 }, { sku, quantity: 0, lineId: 'gift' }])]);
+    const dead = await probe.deadLetter(orderId);
     expect(dead.headers[DeadLetterHeaders.reason]).toBe('fatal-error');
     expect(dead.headers[DeadLetterHeaders.error]).toBe(`RouteOrder attempt 1 of order ${orderId}: line gift (position 2, ${sku}) has quantity 0; it must be at least 1`);
     expect(await decisionRows(orderId)).toBe(0);
@@ -314,7 +318,7 @@ describe('the routing service over Kafka', () => {
         headers: { authorization, 'content-type': 'application/json' },
         body: JSON.stringify(content),
       });
-    const extra = { id: `${runId}-CDF`, lat: 51.48, lon: -3.18, country: 'GB', handlingCost: 1.5 };
+    const extra = { id: 'CDF', lat: 51.48, lon: -3.18, country: 'GB', handlingCost: 1.5 };
     expect((await put({ ...network, locations: [...network.locations, extra] }, 'Bearer wrong')).status).toBe(401);
     const refused = await put({ ...network, locations: [...network.locations, { ...extra, handlingCost: -1 }] });
     expect(refused).toMatchObject({ status: 400, body: { issues: [{ path: '/locations/4/handlingCost', message: 'must be >= 0' }] } });
@@ -350,7 +354,7 @@ describe('the routing service over Kafka', () => {
       await stocked([a, LDN, 3], [c, MAN, 3]);
       const twoPlaces = [{ sku: a, quantity: 1 }, { sku: c, quantity: 1 }];
       const before = newOrder();
-      await probe.publish(send.routeOrder(before, twoPlaces));
+      await publishEvents(routing.transport, [send.routeOrder(before, twoPlaces)]);
       expect((await routed(before)).plan.shipments).toHaveLength(2);
 
       const { body: active } = await getJson<{ body: Record<string, unknown> }>('/v1/rulesets/default');
@@ -363,7 +367,7 @@ describe('the routing service over Kafka', () => {
       // One shipment at most: a HOLD order that needs two is unroutable; a PART_SHIP one ships what one location can.
       const held = newOrder();
       const partShip = newOrder();
-      await probe.publish(send.routeOrder(held, twoPlaces), send.routeOrder(partShip, twoPlaces, { backOrderPolicy: 'PART_SHIP' }));
+      await publishEvents(routing.transport, [send.routeOrder(held, twoPlaces), send.routeOrder(partShip, twoPlaces, { backOrderPolicy: 'PART_SHIP' })]);
       const refused = await unroutable(held);
       expect(refused).toMatchObject({ reason: 'TOO_MANY_SPLITS', unplaceableLines: [{ lineId: '1', sku: a, quantity: 1 }, { lineId: '2', sku: c, quantity: 1 }] });
       expect((await decision(refused.decisionId)).ruleset).toEqual({ id: 'default', version: 2 });
