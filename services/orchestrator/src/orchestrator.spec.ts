@@ -136,6 +136,42 @@ describe('the orchestrator runs each order through the saga', () => {
     expect(probe.all('OrderReleased', older)).toHaveLength(1);
   });
 
+  it('re-routes the lines of a reservation race it lost, excluding that location, and goes on with the new plan', async () => {
+    const orderId = newOrderId('race-lost');
+    await probe.publish(send.accepted(orderId, 'SPLIT'));
+    const [route] = await probe.waitFor('RouteOrder', orderId);
+    const lines = asQuantities(linesFor(orderId));
+    await probe.publish(send.routed(orderId, route.attempt, [
+      { shipmentId: `${orderId}/1/shp-1`, locationId: LOCATION_A, lines: [lines[0]] },
+      { shipmentId: `${orderId}/1/shp-2`, locationId: LOCATION_B, lines: [lines[1]] },
+    ]));
+    const [atA, atB] = await probe.waitFor('ReserveStock', orderId, 2);
+    await probe.publish(send.reserved(atA), send.reservationFailed(atB));
+    const routes = await probe.waitFor('RouteOrder', orderId, 2);
+    expect(routes[1]).toMatchObject({ attempt: route.attempt + 1, excludedLocationIds: [LOCATION_B] });
+    expect(routes[1].lines.map((l) => l.lineId)).toEqual([lines[1].lineId]);
+
+    await probe.publish(send.routed(orderId, routes[1].attempt, [{ shipmentId: `${orderId}/2/shp-1`, locationId: LOCATION_A, lines: [lines[1]] }]));
+    const reservations = await probe.waitFor('ReserveStock', orderId, 3);
+    await probe.publish(send.reserved(reservations[2]));
+    const [select] = await probe.waitFor('SelectCarrier', orderId);
+    expect(select.shipments.map((s) => s.shipmentId).sort()).toEqual([`${orderId}/1/shp-1`, `${orderId}/2/shp-1`]);
+  });
+
+  it('re-routes what a location rejects: its stock released, the remainder planned again elsewhere', async () => {
+    const orderId = newOrderId('rejected');
+    const select = await toCarrierSelection(orderId, [LOCATION_A]);
+    await probe.publish(send.carrierSelected(select));
+    const [instruction] = await probe.waitFor('FulfilmentInstructed', orderId, 1, instructions(LOCATION_A));
+    const mugs = instruction.lines.filter((l) => l.lineId === 'l2');
+    await probe.publish(send.rejected(instruction, mugs));
+    const [release] = await probe.waitFor('ReleaseStock', orderId);
+    expect(release).toMatchObject({ reason: 'FULFILMENT_REJECTED', items: [{ lineId: 'l2', quantity: 4, locationId: LOCATION_A }] });
+    const routes = await probe.waitFor('RouteOrder', orderId, 2);
+    expect(routes[1]).toMatchObject({ excludedLocationIds: [LOCATION_A] });
+    expect(routes[1].lines.map((l) => [l.lineId, l.quantity])).toEqual([['l2', 4]]);
+  });
+
   it('cancels an order whose stock is reserved: releases the stock and publishes OrderCancelled', async () => {
     const orderId = newOrderId('cancel');
     await toCarrierSelection(orderId, [LOCATION_A]);

@@ -109,6 +109,20 @@ export const send = {
     type: 'StockReserved',
     payload: { metadata: metadata(command.orderId), orderId: command.orderId, reservationId: command.reservationId, items: command.items },
   }),
+  reservationFailed: (command: EventPayload<'ReserveStock'>): EventOf<'StockReservationFailed'> => ({
+    type: 'StockReservationFailed',
+    payload: {
+      metadata: metadata(command.orderId), orderId: command.orderId, reservationId: command.reservationId, reason: 'INSUFFICIENT_STOCK',
+      shortItems: command.items.map((i) => ({ lineId: i.lineId, sku: i.sku, locationId: i.locationId, requested: i.quantity, available: 0 })),
+    },
+  }),
+  rejected: (instruction: EventPayload<'FulfilmentInstructed'>, rejectedLines: LineQuantity[]): EventOf<'FulfilmentRejected'> => ({
+    type: 'FulfilmentRejected',
+    payload: {
+      metadata: metadata(instruction.orderId), orderId: instruction.orderId, fulfilmentId: instruction.fulfilmentId, locationId: instruction.locationId,
+      reason: 'DAMAGED', rejectedLines, detail: 'pallet dropped',
+    },
+  }),
   carrierSelected: (command: EventPayload<'SelectCarrier'>): EventOf<'CarrierSelected'> => ({
     type: 'CarrierSelected',
     payload: {
