@@ -1,9 +1,9 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createTestDatabase, type TestDatabase } from '@switchyard/infra';
 import { parseRateTable, rateParcels } from '@switchyard/rating';
-import { ConfigurationError, startService } from '@switchyard/service-kit';
+import { ConfigurationError } from '@switchyard/service-kit';
+import { startServiceUnderTest } from '@switchyard/service-kit/testing';
 import { carrierTablerateService } from './carrier-tablerate.definition';
 import { tablerateSettings } from './carrier-tablerate.settings';
 
@@ -33,22 +33,21 @@ describe('the example rate table shipped with the adapter', () => {
 });
 
 describe('starting the adapter', () => {
-  let database: TestDatabase;
   let folder: string;
+  const quiet = { writeLog: () => undefined };
 
-  beforeAll(async () => {
-    database = await createTestDatabase('carrier-tablerate config');
+  beforeAll(() => {
     folder = mkdtempSync(join(tmpdir(), 'tablerate-'));
   });
 
-  afterAll(async () => {
+  afterAll(() => {
     rmSync(folder, { recursive: true, force: true });
-    await database?.drop();
   });
 
+  // On a fresh database (dropped again when the start fails) and a namespace of its own.
   const start = (rateTableFile: string) => {
-    const env = { DATABASE_URL: database.url, KAFKA_BROKERS: process.env['KAFKA_BROKERS'], RATE_TABLE_FILE: rateTableFile };
-    return startService(carrierTablerateService(env), { env, writeLog: () => undefined });
+    const env = { RATE_TABLE_FILE: rateTableFile };
+    return startServiceUnderTest(carrierTablerateService(env), env, quiet);
   };
 
   it('refuses a rate table with mistakes, naming the file and every problem', async () => {
@@ -64,7 +63,7 @@ describe('starting the adapter', () => {
   });
 
   it('refuses a carrier id that cannot name a topic, before anything starts', async () => {
-    const env = { KAFKA_BROKERS: process.env['KAFKA_BROKERS'], CARRIER_ID: 'Table Rate!' };
-    await expect(startService(carrierTablerateService(env), { env, writeLog: () => undefined })).rejects.toThrow(/CARRIER_ID must be text matching/);
+    const env = { CARRIER_ID: 'Table Rate!' };
+    await expect(startServiceUnderTest(carrierTablerateService(env), env, quiet)).rejects.toThrow(/CARRIER_ID must be text matching/);
   });
 });
