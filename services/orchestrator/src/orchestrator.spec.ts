@@ -3,7 +3,7 @@ import type { EventPayload } from '@switchyard/contracts';
 import { Outbox } from '@switchyard/messaging';
 import { OrderSagas } from './order-sagas';
 import {
-  asQuantities, eventually, instructions, KafkaProbe, linesFor, LOCATION_A, LOCATION_B, newOrderId, operator, ops, send, startOrchestrator,
+  asQuantities, eventually, hashOf, instructions, KafkaProbe, linesFor, LOCATION_A, LOCATION_B, newOrderId, operator, ops, send, startOrchestrator,
   viewer, type OrchestratorUnderTest,
 } from './testing/orchestrator-test-kit';
 
@@ -57,6 +57,7 @@ describe('the orchestrator runs each order through the saga', () => {
       ORCHESTRATOR_CARRIER_RETRY_DELAY_MS: '300',
       ORCHESTRATOR_MAX_CARRIER_TRIES: '2',
       ORCHESTRATOR_WAKE_FANOUT: '1',
+      LOG_LEVEL: 'info',
     });
   });
 
@@ -253,6 +254,15 @@ describe('the orchestrator runs each order through the saga', () => {
 
     const unknown = await ops(o.service.url, 'POST', `/v1/ops/orders/${newOrderId('nobody')}/hold`, operator, { reason: 'x' });
     expect(unknown.status).toBe(404);
+  });
+
+  it('never logs operator keys or their hashes, and masks the key setting in its start-up line', async () => {
+    expect((await ops(o.service.url, 'GET', `/v1/ops/orders/${newOrderId('nobody')}`, operator)).status).toBe(404);
+    expect((await ops(o.service.url, 'GET', '/v1/ops/orders/x', { operatorId: 'mallory', key: 'guessed-key' })).status).toBe(401);
+    const starting = o.logs.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l['message'] === 'starting');
+    expect(JSON.parse(String(starting?.['config']))).toMatchObject({ ORCHESTRATOR_OPERATOR_KEYS: '***' });
+    const all = o.logs.join('\n');
+    for (const secret of [operator.key, viewer.key, hashOf(operator), hashOf(viewer), 'guessed-key']) expect(all).not.toContain(secret);
   });
 
   it('retries carrier selection after CarrierSelectionFailed on a durable timer, then escalates with OrderNeedsAttention', async () => {

@@ -262,14 +262,17 @@ export interface OperatorKey {
   readonly key: string;
 }
 
+export const hashOf = (k: OperatorKey) => createHash('sha256').update(k.key).digest('hex');
 export const operator: OperatorKey = { operatorId: 'ops-anna', key: `key-${randomUUID()}-${randomUUID()}` };
 export const viewer: OperatorKey = { operatorId: 'ops-vic', key: `key-${randomUUID()}-${randomUUID()}` };
-const hashed = (k: OperatorKey, role: string) => `${k.operatorId}:${role}:${createHash('sha256').update(k.key).digest('hex')}`;
+const hashed = (k: OperatorKey, role: string) => `${k.operatorId}:${role}:${hashOf(k)}`;
 
 export interface OrchestratorUnderTest {
   readonly database: TestDatabase;
   service: RunningService;
   readonly env: Record<string, string>;
+  /** Every log line the service wrote. */
+  readonly logs: string[];
   /** Stops the service (the database stays) and starts it again on the same database and consumer group. */
   restart(): Promise<void>;
   stop(): Promise<void>;
@@ -288,7 +291,8 @@ export async function startOrchestrator(label: string, env: Record<string, strin
     ORCHESTRATOR_TIMER_SCAN_INTERVAL_MS: '100',
     ...env,
   };
-  const boot = () => startService(definition, { env: fullEnv, writeLog: () => undefined });
+  const logs: string[] = [];
+  const boot = () => startService(definition, { env: fullEnv, writeLog: (line) => logs.push(line) });
   let service: RunningService | undefined;
   try {
     service = await boot();
@@ -300,6 +304,7 @@ export async function startOrchestrator(label: string, env: Record<string, strin
     database,
     service,
     env: fullEnv,
+    logs,
     stop: async () => running.service.close(),
     start: async () => {
       running.service = await boot();
