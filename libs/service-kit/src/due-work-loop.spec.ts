@@ -1,7 +1,10 @@
 import { createTestDatabase, type TestDatabase } from '@switchyard/infra';
 import { messagingMigration, Outbox, type OutgoingEvent } from '@switchyard/messaging';
+import { Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
 import { DataSource, type EntityManager } from 'typeorm';
-import { DueWorkLoop, type DueWorkTransaction } from './due-work-loop';
+import { DueWorkLoop, dueWorkLoopProvider, type DueWorkTransaction } from './due-work-loop';
+import { ServiceLogger } from './service-logger';
 import { eventually } from './testing';
 
 // The due-rows timer on real PostgreSQL: a table of jobs with a due time, loops that claim them.
@@ -194,5 +197,42 @@ describe('DueWorkLoop', () => {
     expect((await doneBy()).map((job) => job.done_by)).toEqual(['item', null, 'item']);
     expect(await outboxRows()).toBe(2);
     expect(errors).toEqual([{ message: 'firing probe timers: one item failed; it stays due and is tried again at the next tick', fields: { jobId: 2, error: 'cannot fire this one' } }]);
+  });
+
+  it('as a Nest provider (dueWorkLoopProvider), starts with the application and stops before it closes', async () => {
+    await addJobs(2);
+    const logLines: string[] = [];
+    let ticksAfterClose = 0;
+    let closed = false;
+    const claim = claimJobs('nest');
+    @Module({
+      providers: [
+        { provide: DataSource, useValue: dataSource },
+        { provide: Outbox, useValue: outbox },
+        { provide: ServiceLogger, useValue: new ServiceLogger({ service: 'probe', write: (line) => logLines.push(line) }) },
+        { provide: 'LOOP_LABEL', useValue: 'nest' },
+        dueWorkLoopProvider('PROBE_LOOP', ['LOOP_LABEL'], (label: string) => ({
+          name: `closing ${label} jobs`,
+          intervalMs: 10,
+          claim: async (tx: DueWorkTransaction) => {
+            if (closed) ticksAfterClose++;
+            return claim(tx);
+          },
+        })),
+      ],
+    })
+    class LoopModule {}
+    const app = await NestFactory.createApplicationContext(LoopModule, { logger: false });
+    try {
+      expect(app.get('PROBE_LOOP')).toBeInstanceOf(DueWorkLoop);
+      await eventually(async () => expect((await doneBy()).map((job) => job.done_by)).toEqual(['nest', 'nest']));
+    } finally {
+      await app.close();
+      closed = true;
+    }
+    await addJobs(1);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(ticksAfterClose).toBe(0);
+    expect(logLines).toEqual([]);
   });
 });

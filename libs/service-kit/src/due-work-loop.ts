@@ -1,6 +1,7 @@
-import type { BeforeApplicationShutdown, OnApplicationBootstrap } from '@nestjs/common';
-import type { Outbox, OutgoingEvent } from '@switchyard/messaging';
-import type { DataSource, EntityManager } from 'typeorm';
+import type { BeforeApplicationShutdown, InjectionToken, OnApplicationBootstrap, Provider } from '@nestjs/common';
+import { Outbox, type OutgoingEvent } from '@switchyard/messaging';
+import { DataSource, type EntityManager } from 'typeorm';
+import { ServiceLogger } from './service-logger';
 
 /** What a piece of due work gets: its transaction, the time it is due against, and the outbox in that transaction. */
 export interface DueWorkTransaction {
@@ -143,4 +144,25 @@ export class DueWorkLoop<T = unknown> implements OnApplicationBootstrap, BeforeA
       }
     }
   }
+}
+
+/** A loop's own parts: what the service provides besides the database, the outbox and the log. */
+export type DueWorkParts<T = unknown> = Omit<DueBatchWork, 'dataSource' | 'outbox' | 'logger'> | Omit<DueItemWork<T>, 'dataSource' | 'outbox' | 'logger'>;
+
+/**
+ * A Nest provider of a DueWorkLoop on the service's DataSource, Outbox and ServiceLogger: `parts` gets the
+ * providers named in `inject`, in order, and says what the loop does.
+ *
+ *   dueWorkLoopProvider('DEADLINE_LOOP', [Selections, SERVICE_SETTINGS], (selections: Selections, settings: CarrierSettings) => ({
+ *     name: 'closing due carrier selections', intervalMs: settings.SELECTION_SCAN_INTERVAL_MS,
+ *     claim: ({ entityManager, now, publish }) => selections.closeDue(entityManager, now, publish),
+ *   }))
+ */
+export function dueWorkLoopProvider<T = unknown>(provide: InjectionToken, inject: readonly InjectionToken[], parts: (...dependencies: never[]) => DueWorkParts<T>): Provider {
+  return {
+    provide,
+    inject: [DataSource, Outbox, ServiceLogger, ...inject],
+    useFactory: (dataSource: DataSource, outbox: Outbox, logger: ServiceLogger, ...dependencies: never[]) =>
+      new DueWorkLoop<T>({ dataSource, outbox, logger, ...parts(...dependencies) } as DueWorkLoopOptions<T>),
+  };
 }

@@ -14,4 +14,4 @@ export {
   type StartServiceOptions,
 } from './start-service';
 export { runServiceMain } from './main';
-export { DueWorkLoop, type DueBatchWork, type DueItemWork, type DueWorkLogger, type DueWorkLoopOptions, type DueWorkTransaction } from './due-work-loop';
+export { DueWorkLoop, dueWorkLoopProvider, type DueBatchWork, type DueWorkParts, type DueItemWork, type DueWorkLogger, type DueWorkLoopOptions, type DueWorkTransaction } from './due-work-loop';
