@@ -1,7 +1,4 @@
-import type { Provider } from '@nestjs/common';
-import { Outbox } from '@switchyard/messaging';
-import { DueWorkLoop, SERVICE_SETTINGS, ServiceLogger } from '@switchyard/service-kit';
-import { DataSource } from 'typeorm';
+import { dueWorkLoopProvider, SERVICE_SETTINGS } from '@switchyard/service-kit';
 import { outgoing, Warehouse } from './warehouse';
 import type { SimulatorSettings } from './warehouse-simulator.settings';
 
@@ -10,16 +7,8 @@ import type { SimulatorSettings } from './warehouse-simulator.settings';
  * rows, the accepted instructions whose dispatch time has come. The due times live in the database, so a
  * restart between acceptance and dispatch still ships each instruction once.
  */
-export const dispatchLoop: Provider = {
-  provide: 'WAREHOUSE_DISPATCH_LOOP',
-  inject: [DataSource, Outbox, Warehouse, SERVICE_SETTINGS, ServiceLogger],
-  useFactory: (dataSource: DataSource, outbox: Outbox, warehouse: Warehouse, settings: SimulatorSettings, logger: ServiceLogger) =>
-    new DueWorkLoop({
-      name: 'dispatching due instructions',
-      dataSource,
-      outbox,
-      logger,
-      intervalMs: settings.DISPATCH_SCAN_INTERVAL_MS,
-      claim: ({ entityManager, now, publish }) => warehouse.dispatchDue(entityManager, now, (events) => publish(outgoing(events))),
-    }),
-};
+export const dispatchLoop = dueWorkLoopProvider('WAREHOUSE_DISPATCH_LOOP', [Warehouse, SERVICE_SETTINGS], (warehouse: Warehouse, settings: SimulatorSettings) => ({
+  name: 'dispatching due instructions',
+  intervalMs: settings.DISPATCH_SCAN_INTERVAL_MS,
+  claim: ({ entityManager, now, publish }) => warehouse.dispatchDue(entityManager, now, (events) => publish(outgoing(events))),
+}));
