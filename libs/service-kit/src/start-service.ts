@@ -206,7 +206,7 @@ export async function startService<S extends SettingsSchema>(definition: Service
 
   const ownDataSource = options.dataSource === undefined;
   const embedded = options.transport === undefined && config.MESSAGING_TRANSPORT === 'embedded';
-  const dataSource = options.dataSource ?? (await openDatabase(definition, config.DATABASE_URL, embedded));
+  const dataSource = options.dataSource ?? (await openServiceDatabase(definition, { url: config.DATABASE_URL, embeddedLog: embedded }));
   const ownTransport = (): Transport =>
     embedded
       ? createEmbeddedTransport({ dataSource, logger })
@@ -304,7 +304,20 @@ function withNamespace(transport: Transport, namespace: string | undefined): Tra
   return namespace ? namespacedTransport(transport, namespace) : transport;
 }
 
-async function openDatabase(definition: ServiceDefinition, url: string, embeddedLog: boolean): Promise<DataSource> {
+export interface OpenServiceDatabaseOptions {
+  readonly url: string;
+  /** Adds the embedded transport's log tables (a service alone on the embedded transport keeps the log in its database). */
+  readonly embeddedLog?: boolean;
+  /** The pool size; 10 by default. */
+  readonly maxConnections?: number;
+}
+
+/**
+ * A service's database, migrated exactly as the service migrates it on start (its migrations, the messaging
+ * tables, its own migrations table): for the service itself, and for its command-line tools and tests.
+ */
+export async function openServiceDatabase(definition: ServiceDefinition, options: OpenServiceDatabaseOptions): Promise<DataSource> {
+  const { url, embeddedLog = false, maxConnections = 10 } = options;
   const dataSource = new DataSource({
     type: 'postgres',
     url,
@@ -314,7 +327,7 @@ async function openDatabase(definition: ServiceDefinition, url: string, embedded
     // One migration history per service, so services sharing a database never see each other's.
     migrationsTableName: `${definition.schema}_migrations`,
     synchronize: false,
-    extra: { max: 10, connectionTimeoutMillis: 5_000 },
+    extra: { max: maxConnections, connectionTimeoutMillis: 5_000 },
   });
   await dataSource.initialize();
   try {
