@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { EventOf, EventPayload } from '@switchyard/contracts';
 import { createTestDatabase, parseBrokers } from '@switchyard/infra';
-import { serviceMigrations } from '@switchyard/service-kit';
+import { openServiceDatabase } from '@switchyard/service-kit';
 import { eventually, startServiceUnderTest, type ServiceUnderTest } from '@switchyard/service-kit/testing';
 import { Kafka, logLevel } from 'kafkajs';
-import { DataSource } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import { inventoryService } from '../inventory.definition';
 
 const metadata = (correlationId: string) => ({ eventId: randomUUID(), occurredAt: Date.now(), correlationId, causationId: null });
@@ -94,9 +94,7 @@ async function groupStable(brokerGroupId: string, members: number): Promise<void
 /** A fresh database migrated as the service migrates it, with a pool of `connections`: for tests below the transport. */
 export async function openInventoryDatabase(connections: number): Promise<{ dataSource: DataSource; close(): Promise<void> }> {
   const database = await createTestDatabase('inventory ledger');
-  const dataSource = new DataSource({ type: 'postgres', url: database.url, migrations: serviceMigrations(inventoryService), extra: { max: connections } });
-  await dataSource.initialize();
-  await dataSource.runMigrations({ transaction: 'each' });
+  const dataSource = await openServiceDatabase(inventoryService, { url: database.url, maxConnections: connections });
   return {
     dataSource,
     close: async () => {
