@@ -88,6 +88,17 @@ describe('DueWorkLoop', () => {
     }
   });
 
+  it('with tickOnStart, ticks at once instead of after the first interval; stop() does not wait out the interval', async () => {
+    await addJobs(1);
+    const loop = new DueWorkLoop({ name: 'eager', dataSource, outbox, logger: quiet, intervalMs: 3_600_000, tickOnStart: true, claim: claimJobs('eager') });
+    loop.start();
+    try {
+      await eventually(async () => expect((await doneBy()).map((job) => job.done_by)).toEqual(['eager']));
+    } finally {
+      await loop.stop();
+    }
+  });
+
   it('claims exclusively: two loops on the same rows act on each row once', async () => {
     await addJobs(40);
     // Each holds its claim a moment, so the two are in their transactions side by side.

@@ -26,6 +26,8 @@ interface DueWorkLoopCommon {
   readonly intervalMs: number;
   /** The clock (default: the wall clock); a tick reads it once. */
   readonly clock?: () => Date;
+  /** Ticks once at start, before the first interval (default: the first tick comes after one interval). */
+  readonly tickOnStart?: boolean;
 }
 
 /**
@@ -67,7 +69,7 @@ export class DueWorkLoop<T = unknown> implements OnApplicationBootstrap, BeforeA
 
   constructor(private readonly options: DueWorkLoopOptions<T>) {}
 
-  /** Starts ticking (the first tick after one interval). Starting a started loop does nothing. */
+  /** Starts ticking (the first tick after one interval, or at once with `tickOnStart`). Starting a started loop does nothing. */
   start(): void {
     if (this.loop) return;
     this.loop = this.run();
@@ -125,16 +127,10 @@ export class DueWorkLoop<T = unknown> implements OnApplicationBootstrap, BeforeA
   }
 
   private async run(): Promise<void> {
+    let wait = !this.options.tickOnStart;
     while (!this.stopping) {
-      await new Promise<void>((resolve) => {
-        if (this.stopping) return resolve();
-        const timeout = setTimeout(resolve, this.options.intervalMs);
-        this.wake = () => {
-          clearTimeout(timeout);
-          resolve();
-        };
-      });
-      this.wake = undefined;
+      if (wait) await this.sleep();
+      wait = true;
       if (this.stopping) return;
       try {
         await this.tick();
@@ -143,6 +139,19 @@ export class DueWorkLoop<T = unknown> implements OnApplicationBootstrap, BeforeA
         this.options.logger.error(`${this.options.name} failed; retrying on the next tick`, { error: (error as Error).message });
       }
     }
+  }
+
+  /** Waits one interval, or until stop() wakes it. */
+  private async sleep(): Promise<void> {
+    await new Promise<void>((resolve) => {
+      if (this.stopping) return resolve();
+      const timeout = setTimeout(resolve, this.options.intervalMs);
+      this.wake = () => {
+        clearTimeout(timeout);
+        resolve();
+      };
+    });
+    this.wake = undefined;
   }
 }
 
