@@ -1,13 +1,10 @@
-import { Controller, Inject, UseFilters } from '@nestjs/common';
+import { Controller, Inject } from '@nestjs/common';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import { EventOf } from '@switchyard/contracts';
-import { SwitchyardContext, SwitchyardExceptionFilter } from '@switchyard/messaging';
+import { SwitchyardContext } from '@switchyard/messaging';
 import { Inventory } from './inventory';
 
 /** The messages inventory acts on; each runs in its handler's transaction and publishes through its outbox. */
-// Here, not only globally: the kit registers the filter after Nest has wired the listeners (Nest 11 hybrid apps),
-// so without it a FatalError would reach the consumer as Nest's generic "Internal server error" and be retried.
-@UseFilters(new SwitchyardExceptionFilter())
 @Controller()
 export class InventoryHandlers {
   constructor(@Inject(Inventory) private readonly inventory: Inventory) {}

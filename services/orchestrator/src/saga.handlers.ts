@@ -1,7 +1,7 @@
-import { Controller, Inject, UseFilters } from '@nestjs/common';
+import { Controller, Inject } from '@nestjs/common';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import type { EventOf, EventType } from '@switchyard/contracts';
-import { RetriableError, SwitchyardContext, SwitchyardExceptionFilter } from '@switchyard/messaging';
+import { RetriableError, SwitchyardContext } from '@switchyard/messaging';
 import type { Received } from '@switchyard/order-saga';
 import { SERVICE_SETTINGS, ServiceLogger } from '@switchyard/service-kit';
 import { OrderSagas } from './order-sagas';
@@ -25,8 +25,6 @@ type OrderInput = { [T in OrderEventType]: Received<T> }[OrderEventType];
  * purpose; a type nobody decided about is dead-lettered by the kit (no-handler). Replies about orders with no
  * stream are ignored (logged at debug): they belong to another orchestrator's orders, or to an order intake rejected.
  */
-// The filter here, not only globally: Nest 11 wires the kit's global one too late for handlers (see inventory).
-@UseFilters(new SwitchyardExceptionFilter())
 @Controller()
 export class SagaHandlers {
   constructor(

@@ -1,16 +1,13 @@
-import { Controller, Inject, UseFilters } from '@nestjs/common';
+import { Controller, Inject } from '@nestjs/common';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import { EventOf } from '@switchyard/contracts';
-import { SwitchyardContext, SwitchyardExceptionFilter } from '@switchyard/messaging';
+import { SwitchyardContext } from '@switchyard/messaging';
 import { Routing } from './routing';
 
 /**
  * RouteOrder from the saga, StockLevelChanged from inventory; each runs in its handler's transaction with the inbox
  * row. Every other event on inventory.events (reservations, adjustments) is skipped on purpose (`unhandledEvents`).
  */
-// Here as well as globally: the kit registers its filter after Nest wired the listeners, so a FatalError would
-// otherwise reach the consumer as Nest's generic error and be retried.
-@UseFilters(new SwitchyardExceptionFilter())
 @Controller()
 export class RoutingHandlers {
   constructor(@Inject(Routing) private readonly routing: Routing) {}

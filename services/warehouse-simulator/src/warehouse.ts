@@ -145,15 +145,14 @@ export class Warehouse {
         },
       ];
       for (const line of row.pick_lines) {
-        // An UPDATE answers [rows, row count].
-        const [[{ on_hand }]]: [{ on_hand: number }[], number] = await em.query(
+        await em.query(
           `UPDATE warehouse_simulator.stock SET on_hand = GREATEST(on_hand - $3, 0), allocated = GREATEST(allocated - $3, 0)
-           WHERE location_id = $1 AND sku = $2 RETURNING on_hand`,
+           WHERE location_id = $1 AND sku = $2`,
           [locationId, line.sku, line.quantity],
         );
-        // The contracts have no dispatch reason for StockAdjusted: OTHER, with the tracking number as the reference.
-        events.push(this.stockAdjusted(locationId, line.sku, -line.quantity, on_hand, 'OTHER', `dispatch ${tracking}`, orderId, row.caused_by));
       }
+      // No StockAdjusted for a pick: inventory consumes shipped stock from ShipmentDispatched, and a second report
+      // of the same units would lower its on hand twice (receipts and counts are what StockAdjusted reports).
       await publish(events);
     }
     return due.length;
