@@ -200,7 +200,30 @@ class KafkaAdmin implements TransportAdmin {
     if (topics.length === 0) return;
     const existing = new Set(await this.admin.listTopics());
     const missing = topics.filter((t) => !existing.has(t.topic));
-    if (missing.length === 0) return;
+    if (missing.length > 0) await this.create(missing);
+    // A topic another client created a moment ago may have no leader yet (kafkajs skips waitForLeaders when every
+    // topic already exists), and subscribing to it then fails: wait until every partition has one.
+    await this.untilLed(topics.map((t) => t.topic));
+  }
+
+  private async untilLed(topics: readonly string[], timeoutMs = 30_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    let problem = 'no metadata yet';
+    while (Date.now() < deadline) {
+      try {
+        const { topics: described } = await this.admin.fetchTopicMetadata({ topics: [...topics] });
+        const leaderless = described.filter((t) => t.partitions.length === 0 || t.partitions.some((p) => p.leader < 0)).map((t) => t.name);
+        if (leaderless.length === 0 && described.length === topics.length) return;
+        problem = `no leader yet for ${leaderless.join(', ') || 'some topics'}`;
+      } catch (error) {
+        problem = (error as Error).message;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    throw new TransportError(`Topics ${topics.join(', ')} on ${this.brokerName} were not ready within ${timeoutMs / 1000} s: ${problem}`, true);
+  }
+
+  private async create(missing: readonly TopicSpec[]): Promise<void> {
     await wrap(
       () =>
         this.admin.createTopics({
