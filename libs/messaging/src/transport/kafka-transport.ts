@@ -227,7 +227,9 @@ class KafkaAdmin implements TransportAdmin {
     await wrap(
       () =>
         this.admin.createTopics({
-          waitForLeaders: true,
+          // Leaders are awaited by untilLed, which also covers topics created by someone else; kafkajs's own wait
+          // gives up on the "unknown topic" answers a busy broker sends while the creation spreads.
+          waitForLeaders: false,
           topics: missing.map((t) => ({ topic: t.topic, numPartitions: t.partitions, replicationFactor: t.replicationFactor })),
         }),
       `Creating topics ${missing.map((t) => t.topic).join(', ')} on ${this.brokerName} failed (check the replication factor against the number of brokers)`,
