@@ -4,21 +4,11 @@ import { EventCodec, keyOf, topicOf } from '@switchyard/contracts';
 import { createTestDatabase, type TestDatabase } from '@switchyard/infra';
 import { Headers } from '@switchyard/messaging';
 import { RunningService, startService } from '@switchyard/service-kit';
+import { eventually } from '@switchyard/service-kit/testing';
 import { Admin, Consumer, Kafka, logLevel, Producer } from 'kafkajs';
 import { orchestratorService } from '../orchestrator.definition';
 
-/** Polls until `check` stops throwing; after `timeoutMs` rethrows its last failure. Never waits a fixed time. */
-export async function eventually<T>(check: () => T | Promise<T>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await check();
-    } catch (error) {
-      if (Date.now() >= deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
-}
+export { eventually };
 
 /** Ids unique to one test file's run: the broker is shared with other runs and other services' tests. */
 export const runId = randomUUID().slice(0, 8);

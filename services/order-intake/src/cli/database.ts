@@ -1,5 +1,5 @@
 import { DEFAULT_DATABASE_URL } from '@switchyard/infra';
-import { serviceMigrations } from '@switchyard/service-kit';
+import { openServiceDatabase } from '@switchyard/service-kit';
 import { DataSource } from 'typeorm';
 import { orderIntakeService } from '../order-intake.definition';
 
@@ -7,22 +7,8 @@ import { orderIntakeService } from '../order-intake.definition';
 export class UsageError extends Error {}
 
 /** The service's database, migrated exactly as the service migrates it on start (same migrations table). */
-export async function openIntakeDatabase(url = process.env['DATABASE_URL'] || DEFAULT_DATABASE_URL): Promise<DataSource> {
-  const dataSource = new DataSource({
-    type: 'postgres',
-    url,
-    migrations: serviceMigrations(orderIntakeService),
-    migrationsTableName: `${orderIntakeService.schema}_migrations`,
-    extra: { max: 1, connectionTimeoutMillis: 5_000 },
-  });
-  await dataSource.initialize();
-  try {
-    await dataSource.runMigrations({ transaction: 'each' });
-  } catch (error) {
-    await dataSource.destroy();
-    throw error;
-  }
-  return dataSource;
+export function openIntakeDatabase(url = process.env['DATABASE_URL'] || DEFAULT_DATABASE_URL): Promise<DataSource> {
+  return openServiceDatabase(orderIntakeService, { url, maxConnections: 1 });
 }
 
 /** Runs a command-line tool against the database: usage mistakes print their message, anything else its stack; both exit 1. */
