@@ -137,6 +137,10 @@ describe('the order spine, end to end', () => {
     const refusal = await spine.cancelAsOperator(late);
     expect(refusal.status).toBe(409);
     expect(await refusal.text()).toMatch(new RegExp(`${late}[\\s\\S]*(dispatched|completed)`, 'i'));
+    // The channel hears the same from intake, with the reason.
+    const channelRefusal = await spine.cancelAsChannel(late);
+    expect(channelRefusal.status).toBe(409);
+    expect(await channelRefusal.text()).toMatch(/completed/i);
     expect(lifecycle('OrderCancelled', late)).toEqual([]);
   });
 
