@@ -1,51 +1,43 @@
 import { randomUUID } from 'node:crypto';
 import type { EventPayload } from '@switchyard/contracts';
 import { Outbox } from '@switchyard/messaging';
+import { eventually, publish } from '@switchyard/service-kit/testing';
 import { OrderSagas } from './order-sagas';
 import {
-  asQuantities, eventually, hashOf, instructions, KafkaProbe, linesFor, LOCATION_A, LOCATION_B, newOrderId, operator, ops, send, startOrchestrator,
-  viewer, type OrchestratorUnderTest,
+  asQuantities, hashOf, instructions, linesFor, LOCATION_A, LOCATION_B, newOrderId, operator, ops, redeliver, send, startOrchestrator, viewer,
+  type OrchestratorUnderTest,
 } from './testing/orchestrator-test-kit';
 
-// The orchestrator against real Kafka and PostgreSQL; the test plays routing, inventory, carrier and the locations.
-
-let probe: KafkaProbe;
-
-beforeAll(async () => {
-  probe = await KafkaProbe.open();
-});
-
-afterAll(async () => {
-  await probe?.close();
-});
+// The orchestrator against real Kafka and PostgreSQL, in a topic namespace of its own per describe; the test plays
+// routing, inventory, carrier and the locations.
 
 interface StreamRow { version: number; type: string }
 const stream = (o: OrchestratorUnderTest, orderId: string): Promise<StreamRow[]> =>
   o.service.dataSource.query('SELECT version, type FROM orchestrator.order_events WHERE order_id = $1 ORDER BY version', [orderId]);
 
-/** Waits until the orchestrator published everything it wrote and the probe has read it: counts are then final. */
+/** Waits until the orchestrator published everything it wrote and the reader has read it: counts are then final. */
 async function settled(o: OrchestratorUnderTest): Promise<void> {
   await eventually(async () => {
     const [{ n }] = await o.service.dataSource.query('SELECT count(*)::int AS n FROM orchestrator.messaging_outbox');
     if (n > 0) throw new Error(`${n} message(s) still in the outbox`);
   });
-  await probe.caughtUp();
+  await o.events.caughtUp();
 }
 
 /** Accepted, routed as one shipment per location given, every reservation held: returns the SelectCarrier asked. */
-async function toCarrierSelection(orderId: string, locations: string[]): Promise<EventPayload<'SelectCarrier'>> {
-  await probe.publish(send.accepted(orderId, 'SPLIT'));
-  const [route] = await probe.waitFor('RouteOrder', orderId);
+async function toCarrierSelection(o: OrchestratorUnderTest, orderId: string, locations: string[]): Promise<EventPayload<'SelectCarrier'>> {
+  await publish(o.transport, [send.accepted(orderId, 'SPLIT')]);
+  const [route] = await o.events.waitFor('RouteOrder', orderId);
   const lines = asQuantities(linesFor(orderId));
   const shipments = locations.map((locationId, i) => ({
     shipmentId: `${orderId}/shp-${i + 1}`,
     locationId,
     lines: locations.length === 1 ? lines : [lines[i]],
   }));
-  await probe.publish(send.routed(orderId, route.attempt, shipments));
-  const reservations = await probe.waitFor('ReserveStock', orderId, locations.length);
-  await probe.publish(...reservations.map(send.reserved));
-  const [select] = await probe.waitFor('SelectCarrier', orderId);
+  await publish(o.transport, [send.routed(orderId, route.attempt, shipments)]);
+  const reservations = await o.events.waitFor('ReserveStock', orderId, locations.length);
+  await publish(o.transport, reservations.map(send.reserved));
+  const [select] = await o.events.waitFor('SelectCarrier', orderId);
   return select;
 }
 
@@ -53,7 +45,7 @@ describe('the orchestrator runs each order through the saga', () => {
   let o: OrchestratorUnderTest;
 
   beforeAll(async () => {
-    o = await startOrchestrator('main', {
+    o = await startOrchestrator({
       ORCHESTRATOR_CARRIER_RETRY_DELAY_MS: '300',
       ORCHESTRATOR_MAX_CARRIER_TRIES: '2',
       ORCHESTRATOR_WAKE_FANOUT: '1',
@@ -67,18 +59,18 @@ describe('the orchestrator runs each order through the saga', () => {
 
   it('carries a split order from OrderAccepted to OrderCompleted: route, reserve twice, select a carrier, instruct both locations', async () => {
     const orderId = newOrderId('happy');
-    const select = await toCarrierSelection(orderId, [LOCATION_A, LOCATION_B]);
+    const select = await toCarrierSelection(o, orderId, [LOCATION_A, LOCATION_B]);
     expect(select.shipments.map((s) => s.locationId).sort()).toEqual([LOCATION_A, LOCATION_B].sort());
 
-    await probe.publish(send.carrierSelected(select));
-    const [atA] = await probe.waitFor('FulfilmentInstructed', orderId, 1, instructions(LOCATION_A));
-    const [atB] = await probe.waitFor('FulfilmentInstructed', orderId, 1, instructions(LOCATION_B));
+    await publish(o.transport, [send.carrierSelected(select)]);
+    const [atA] = await o.events.waitFor('FulfilmentInstructed', orderId, 1, instructions(LOCATION_A));
+    const [atB] = await o.events.waitFor('FulfilmentInstructed', orderId, 1, instructions(LOCATION_B));
     expect(atA).toMatchObject({ locationId: LOCATION_A, fulfilmentId: `${orderId}/shp-1`, carrier: { carrierId: 'dhl' } });
     expect(atB).toMatchObject({ locationId: LOCATION_B, fulfilmentId: `${orderId}/shp-2` });
 
-    await probe.publish(send.dispatched(atA));
-    await probe.publish(send.dispatched(atB));
-    const [completed] = await probe.waitFor('OrderCompleted', orderId, 1, 'orders.lifecycle');
+    await publish(o.transport, [send.dispatched(atA)]);
+    await publish(o.transport, [send.dispatched(atB)]);
+    const [completed] = await o.events.waitFor('OrderCompleted', orderId, 1, 'orders.lifecycle');
     expect(completed.shipments.map((s) => s.fulfilmentId).sort()).toEqual([`${orderId}/shp-1`, `${orderId}/shp-2`]);
     expect(completed.cancelledLines).toEqual([]);
 
@@ -93,24 +85,24 @@ describe('the orchestrator runs each order through the saga', () => {
   it('holds an order routing cannot place, and routes it again when StockLevelChanged says its SKU is available', async () => {
     const orderId = newOrderId('backorder');
     const lines = asQuantities(linesFor(orderId));
-    await probe.publish(send.accepted(orderId, 'HOLD'));
-    const [first] = await probe.waitFor('RouteOrder', orderId);
-    await probe.publish(send.unroutable(orderId, first.attempt, lines));
-    const [held] = await probe.waitFor('OrderHeld', orderId, 1, 'orders.lifecycle');
+    await publish(o.transport, [send.accepted(orderId, 'HOLD')]);
+    const [first] = await o.events.waitFor('RouteOrder', orderId);
+    await publish(o.transport, [send.unroutable(orderId, first.attempt, lines)]);
+    const [held] = await o.events.waitFor('OrderHeld', orderId, 1, 'orders.lifecycle');
     expect(held).toMatchObject({ reason: 'AWAITING_STOCK', heldLines: lines });
     const indexed = await o.service.dataSource.query('SELECT sku FROM orchestrator.back_orders WHERE order_id = $1 ORDER BY sku', [orderId]);
     expect(indexed.map((r: { sku: string }) => r.sku)).toEqual(lines.map((l) => l.sku).sort());
 
-    await probe.publish(send.stockLevel(lines[1].sku, LOCATION_A, 0)); // nothing to promise: wakes nobody
-    await probe.publish(send.stockLevel(lines[1].sku, LOCATION_A, 12));
-    const [released] = await probe.waitFor('OrderReleased', orderId, 1, 'orders.lifecycle');
+    await publish(o.transport, [send.stockLevel(lines[1].sku, LOCATION_A, 0)]); // nothing to promise: wakes nobody
+    await publish(o.transport, [send.stockLevel(lines[1].sku, LOCATION_A, 12)]);
+    const [released] = await o.events.waitFor('OrderReleased', orderId, 1, 'orders.lifecycle');
     expect(released).toMatchObject({ releasedBy: null, note: `12 × ${lines[1].sku} available to promise at ${LOCATION_A}` });
-    const routes = await probe.waitFor('RouteOrder', orderId, 2);
+    const routes = await o.events.waitFor('RouteOrder', orderId, 2);
     expect(routes[1]).toMatchObject({ attempt: first.attempt + 1 });
     expect(routes[1].lines.map((l) => l.lineId)).toEqual(['l1', 'l2']);
 
-    await probe.publish(send.routed(orderId, routes[1].attempt, [{ shipmentId: `${orderId}/shp-9`, locationId: LOCATION_A, lines }]));
-    const [reserve] = await probe.waitFor('ReserveStock', orderId);
+    await publish(o.transport, [send.routed(orderId, routes[1].attempt, [{ shipmentId: `${orderId}/shp-9`, locationId: LOCATION_A, lines }])]);
+    const [reserve] = await o.events.waitFor('ReserveStock', orderId);
     expect(reserve.items.map((i) => i.locationId)).toEqual([LOCATION_A, LOCATION_A]);
     const stillIndexed = await o.service.dataSource.query('SELECT sku FROM orchestrator.back_orders WHERE order_id = $1', [orderId]);
     expect(stillIndexed).toEqual([]);
@@ -121,66 +113,66 @@ describe('the orchestrator runs each order through the saga', () => {
     const newer = newOrderId('wake-newer');
     const shared = linesFor(older).slice(0, 1);
     for (const orderId of [older, newer]) {
-      await probe.publish(send.accepted(orderId, 'HOLD', shared));
-      const [route] = await probe.waitFor('RouteOrder', orderId);
-      await probe.publish(send.unroutable(orderId, route.attempt, asQuantities(shared)));
-      await probe.waitFor('OrderHeld', orderId, 1, 'orders.lifecycle');
+      await publish(o.transport, [send.accepted(orderId, 'HOLD', shared)]);
+      const [route] = await o.events.waitFor('RouteOrder', orderId);
+      await publish(o.transport, [send.unroutable(orderId, route.attempt, asQuantities(shared))]);
+      await o.events.waitFor('OrderHeld', orderId, 1, 'orders.lifecycle');
     }
-    await probe.publish(send.stockLevel(shared[0].sku, LOCATION_B, 3));
-    await probe.waitFor('OrderReleased', older, 1, 'orders.lifecycle');
+    await publish(o.transport, [send.stockLevel(shared[0].sku, LOCATION_B, 3)]);
+    await o.events.waitFor('OrderReleased', older, 1, 'orders.lifecycle');
     await settled(o);
-    expect(probe.all('OrderReleased', newer)).toEqual([]);
+    expect(o.events.all('OrderReleased', newer)).toEqual([]);
 
-    await probe.publish(send.stockLevel(shared[0].sku, LOCATION_B, 2));
-    await probe.waitFor('OrderReleased', newer, 1, 'orders.lifecycle');
+    await publish(o.transport, [send.stockLevel(shared[0].sku, LOCATION_B, 2)]);
+    await o.events.waitFor('OrderReleased', newer, 1, 'orders.lifecycle');
     await settled(o);
-    expect(probe.all('OrderReleased', older)).toHaveLength(1);
+    expect(o.events.all('OrderReleased', older)).toHaveLength(1);
   });
 
   it('re-routes the lines of a reservation race it lost, excluding that location, and goes on with the new plan', async () => {
     const orderId = newOrderId('race-lost');
-    await probe.publish(send.accepted(orderId, 'SPLIT'));
-    const [route] = await probe.waitFor('RouteOrder', orderId);
+    await publish(o.transport, [send.accepted(orderId, 'SPLIT')]);
+    const [route] = await o.events.waitFor('RouteOrder', orderId);
     const lines = asQuantities(linesFor(orderId));
-    await probe.publish(send.routed(orderId, route.attempt, [
+    await publish(o.transport, [send.routed(orderId, route.attempt, [
       { shipmentId: `${orderId}/1/shp-1`, locationId: LOCATION_A, lines: [lines[0]] },
       { shipmentId: `${orderId}/1/shp-2`, locationId: LOCATION_B, lines: [lines[1]] },
-    ]));
-    const [atA, atB] = await probe.waitFor('ReserveStock', orderId, 2);
-    await probe.publish(send.reserved(atA), send.reservationFailed(atB));
-    const routes = await probe.waitFor('RouteOrder', orderId, 2);
+    ])]);
+    const [atA, atB] = await o.events.waitFor('ReserveStock', orderId, 2);
+    await publish(o.transport, [send.reserved(atA), send.reservationFailed(atB)]);
+    const routes = await o.events.waitFor('RouteOrder', orderId, 2);
     expect(routes[1]).toMatchObject({ attempt: route.attempt + 1, excludedLocationIds: [LOCATION_B] });
     expect(routes[1].lines.map((l) => l.lineId)).toEqual([lines[1].lineId]);
 
-    await probe.publish(send.routed(orderId, routes[1].attempt, [{ shipmentId: `${orderId}/2/shp-1`, locationId: LOCATION_A, lines: [lines[1]] }]));
-    const reservations = await probe.waitFor('ReserveStock', orderId, 3);
-    await probe.publish(send.reserved(reservations[2]));
-    const [select] = await probe.waitFor('SelectCarrier', orderId);
+    await publish(o.transport, [send.routed(orderId, routes[1].attempt, [{ shipmentId: `${orderId}/2/shp-1`, locationId: LOCATION_A, lines: [lines[1]] }])]);
+    const reservations = await o.events.waitFor('ReserveStock', orderId, 3);
+    await publish(o.transport, [send.reserved(reservations[2])]);
+    const [select] = await o.events.waitFor('SelectCarrier', orderId);
     expect(select.shipments.map((s) => s.shipmentId).sort()).toEqual([`${orderId}/1/shp-1`, `${orderId}/2/shp-1`]);
   });
 
   it('re-routes what a location rejects: its stock released, the remainder planned again elsewhere', async () => {
     const orderId = newOrderId('rejected');
-    const select = await toCarrierSelection(orderId, [LOCATION_A]);
-    await probe.publish(send.carrierSelected(select));
-    const [instruction] = await probe.waitFor('FulfilmentInstructed', orderId, 1, instructions(LOCATION_A));
+    const select = await toCarrierSelection(o, orderId, [LOCATION_A]);
+    await publish(o.transport, [send.carrierSelected(select)]);
+    const [instruction] = await o.events.waitFor('FulfilmentInstructed', orderId, 1, instructions(LOCATION_A));
     const mugs = instruction.lines.filter((l) => l.lineId === 'l2');
-    await probe.publish(send.rejected(instruction, mugs));
-    const [release] = await probe.waitFor('ReleaseStock', orderId);
+    await publish(o.transport, [send.rejected(instruction, mugs)]);
+    const [release] = await o.events.waitFor('ReleaseStock', orderId);
     expect(release).toMatchObject({ reason: 'FULFILMENT_REJECTED', items: [{ lineId: 'l2', quantity: 4, locationId: LOCATION_A }] });
-    const routes = await probe.waitFor('RouteOrder', orderId, 2);
+    const routes = await o.events.waitFor('RouteOrder', orderId, 2);
     expect(routes[1]).toMatchObject({ excludedLocationIds: [LOCATION_A] });
     expect(routes[1].lines.map((l) => [l.lineId, l.quantity])).toEqual([['l2', 4]]);
   });
 
   it('cancels an order whose stock is reserved: releases the stock and publishes OrderCancelled', async () => {
     const orderId = newOrderId('cancel');
-    await toCarrierSelection(orderId, [LOCATION_A]);
-    await probe.publish(send.cancel(orderId));
-    const [release] = await probe.waitFor('ReleaseStock', orderId);
+    await toCarrierSelection(o, orderId, [LOCATION_A]);
+    await publish(o.transport, [send.cancel(orderId)]);
+    const [release] = await o.events.waitFor('ReleaseStock', orderId);
     expect(release).toMatchObject({ reason: 'ORDER_CANCELLED', reservationId: `${orderId}/reservation/1` });
     expect(release.items.map((i) => i.quantity)).toEqual([1, 4]);
-    const [cancelled] = await probe.waitFor('OrderCancelled', orderId, 1, 'orders.lifecycle');
+    const [cancelled] = await o.events.waitFor('OrderCancelled', orderId, 1, 'orders.lifecycle');
     expect(cancelled).toMatchObject({ reason: 'CUSTOMER_REQUEST', detail: 'Cancelled by web-de: customer changed their mind' });
     const timers = await o.service.dataSource.query('SELECT timer_id FROM orchestrator.timers WHERE order_id = $1', [orderId]);
     expect(timers).toEqual([]);
@@ -188,18 +180,18 @@ describe('the orchestrator runs each order through the saga', () => {
 
   it('withdraws instructions on cancel: FulfilmentCancellationRequested on the location topic, and waits for FulfilmentCancelled', async () => {
     const orderId = newOrderId('withdraw');
-    const select = await toCarrierSelection(orderId, [LOCATION_A]);
-    await probe.publish(send.carrierSelected(select));
-    const [instruction] = await probe.waitFor('FulfilmentInstructed', orderId, 1, instructions(LOCATION_A));
+    const select = await toCarrierSelection(o, orderId, [LOCATION_A]);
+    await publish(o.transport, [send.carrierSelected(select)]);
+    const [instruction] = await o.events.waitFor('FulfilmentInstructed', orderId, 1, instructions(LOCATION_A));
     const cancelled = await ops(o.service.url, 'POST', `/v1/ops/orders/${orderId}/cancel`, operator, { reason: 'duplicate order' });
     expect(cancelled.status).toBe(202);
-    const [withdrawal] = await probe.waitFor('FulfilmentCancellationRequested', orderId, 1, instructions(LOCATION_A));
+    const [withdrawal] = await o.events.waitFor('FulfilmentCancellationRequested', orderId, 1, instructions(LOCATION_A));
     expect(withdrawal).toMatchObject({ fulfilmentId: instruction.fulfilmentId, locationId: LOCATION_A, reason: 'OPERATOR: duplicate order' });
-    await probe.waitFor('OrderCancelled', orderId, 1, 'orders.lifecycle');
+    await o.events.waitFor('OrderCancelled', orderId, 1, 'orders.lifecycle');
     const waiting = await o.service.dataSource.query('SELECT purpose FROM orchestrator.timers WHERE order_id = $1', [orderId]);
     expect(waiting).toEqual([{ purpose: 'FULFILMENT_CANCELLATION' }]);
 
-    await probe.publish(send.fulfilmentCancelled(instruction));
+    await publish(o.transport, [send.fulfilmentCancelled(instruction)]);
     await eventually(async () => {
       const left = await o.service.dataSource.query('SELECT purpose FROM orchestrator.timers WHERE order_id = $1', [orderId]);
       expect(left).toEqual([]);
@@ -210,7 +202,7 @@ describe('the orchestrator runs each order through the saga', () => {
 
   it('answers operations: viewers read the saga and its timeline, operators act, refusals are 409 naming the order and its state', async () => {
     const orderId = newOrderId('ops');
-    const select = await toCarrierSelection(orderId, [LOCATION_A]);
+    const select = await toCarrierSelection(o, orderId, [LOCATION_A]);
 
     expect((await ops(o.service.url, 'GET', `/v1/ops/orders/${orderId}`, null)).status).toBe(401);
     const view = await ops(o.service.url, 'GET', `/v1/ops/orders/${orderId}`, viewer);
@@ -232,19 +224,19 @@ describe('the orchestrator runs each order through the saga', () => {
 
     const held = await ops(o.service.url, 'POST', `/v1/ops/orders/${orderId}/hold`, operator, { reason: 'fraud check' });
     expect(held).toMatchObject({ status: 202, body: { orderId, state: 'ON_HOLD', events: ['HoldOrder', 'TimerCancelled', 'OrderHeld'] } });
-    const [opHold] = await probe.waitFor('OrderHeld', orderId, 1, 'orders.lifecycle');
+    const [opHold] = await o.events.waitFor('OrderHeld', orderId, 1, 'orders.lifecycle');
     expect(opHold).toMatchObject({ reason: 'OPERATOR_HOLD', heldBy: operator.operatorId });
     const again = await ops(o.service.url, 'POST', `/v1/ops/orders/${orderId}/hold`, operator, { reason: 'twice' });
     expect(again).toMatchObject({ status: 409, body: { code: 'ALREADY_ON_HOLD', orderId, state: 'ON_HOLD' } });
 
     const released = await ops(o.service.url, 'POST', `/v1/ops/orders/${orderId}/release`, operator, { reason: 'customer verified' });
     expect(released).toMatchObject({ status: 202, body: { state: 'SELECTING_CARRIER' } });
-    const selects = await probe.waitFor('SelectCarrier', orderId, 2);
-    await probe.publish(send.carrierSelected(selects[1]));
-    const [instruction] = await probe.waitFor('FulfilmentInstructed', orderId, 1, instructions(LOCATION_A));
+    const selects = await o.events.waitFor('SelectCarrier', orderId, 2);
+    await publish(o.transport, [send.carrierSelected(selects[1])]);
+    const [instruction] = await o.events.waitFor('FulfilmentInstructed', orderId, 1, instructions(LOCATION_A));
     expect(select.shipments[0].shipmentId).toBe(instruction.fulfilmentId);
-    await probe.publish(send.dispatched(instruction));
-    await probe.waitFor('OrderCompleted', orderId, 1, 'orders.lifecycle');
+    await publish(o.transport, [send.dispatched(instruction)]);
+    await o.events.waitFor('OrderCompleted', orderId, 1, 'orders.lifecycle');
 
     const refused = await ops(o.service.url, 'POST', `/v1/ops/orders/${orderId}/cancel`, operator, { reason: 'customer called' });
     expect(refused.status).toBe(409);
@@ -267,35 +259,38 @@ describe('the orchestrator runs each order through the saga', () => {
 
   it('retries carrier selection after CarrierSelectionFailed on a durable timer, then escalates with OrderNeedsAttention', async () => {
     const orderId = newOrderId('carrier');
-    const select = await toCarrierSelection(orderId, [LOCATION_A]);
-    await probe.publish(send.carrierFailed(select));
-    const selects = await probe.waitFor('SelectCarrier', orderId, 2);
+    const select = await toCarrierSelection(o, orderId, [LOCATION_A]);
+    await publish(o.transport, [send.carrierFailed(select)]);
+    const selects = await o.events.waitFor('SelectCarrier', orderId, 2);
     expect(selects[1].shipments).toEqual(select.shipments);
-    await probe.publish(send.carrierFailed(selects[1]));
-    const [attention] = await probe.waitFor('OrderNeedsAttention', orderId, 1, 'orders.lifecycle');
+    await publish(o.transport, [send.carrierFailed(selects[1])]);
+    const [attention] = await o.events.waitFor('OrderNeedsAttention', orderId, 1, 'orders.lifecycle');
     expect(attention).toMatchObject({ problem: 'RETRIES_EXHAUSTED', awaiting: 'CarrierSelected', attempts: 2, sagaState: 'SELECTING_CARRIER' });
     expect(attention.detail).toContain(`Order ${orderId}`);
   });
 
   it('handles the same reply delivered twice (new message id, same event) once: no duplicate commands', async () => {
     const orderId = newOrderId('twice');
-    await probe.publish(send.accepted(orderId, 'SPLIT'));
-    const [route] = await probe.waitFor('RouteOrder', orderId);
+    await publish(o.transport, [send.accepted(orderId, 'SPLIT')]);
+    const [route] = await o.events.waitFor('RouteOrder', orderId);
     const lines = asQuantities(linesFor(orderId));
     const routed = send.routed(orderId, route.attempt, [
       { shipmentId: `${orderId}/shp-1`, locationId: LOCATION_A, lines: [lines[0]] },
       { shipmentId: `${orderId}/shp-2`, locationId: LOCATION_B, lines: [lines[1]] },
     ]);
-    await probe.publish(routed, routed);
-    const reservations = await probe.waitFor('ReserveStock', orderId, 2);
+    await publish(o.transport, [routed]);
+    await redeliver(o.transport, routed);
+    const reservations = await o.events.waitFor('ReserveStock', orderId, 2);
     const first = send.reserved(reservations[0]);
-    await probe.publish(first, first, send.reserved(reservations[1]));
-    await probe.waitFor('SelectCarrier', orderId);
+    await publish(o.transport, [first]);
+    await redeliver(o.transport, first);
+    await publish(o.transport, [send.reserved(reservations[1])]);
+    await o.events.waitFor('SelectCarrier', orderId);
     await settled(o);
 
-    expect(probe.all('ReserveStock', orderId)).toHaveLength(2);
-    expect(probe.all('SelectCarrier', orderId)).toHaveLength(1);
-    expect(probe.all('RouteOrder', orderId)).toHaveLength(1);
+    expect(o.events.all('ReserveStock', orderId)).toHaveLength(2);
+    expect(o.events.all('SelectCarrier', orderId)).toHaveLength(1);
+    expect(o.events.all('RouteOrder', orderId)).toHaveLength(1);
     const types = (await stream(o, orderId)).map((r) => r.type);
     expect(types.filter((t) => t === 'OrderRouted')).toHaveLength(1);
     expect(types.filter((t) => t === 'StockReserved')).toHaveLength(2);
@@ -303,15 +298,15 @@ describe('the orchestrator runs each order through the saga', () => {
 
   it('keeps one order gap-free and unique when operators and replies write it at the same time', async () => {
     const orderId = newOrderId('race');
-    await probe.publish(send.accepted(orderId, 'SPLIT'));
-    const [route] = await probe.waitFor('RouteOrder', orderId);
+    await publish(o.transport, [send.accepted(orderId, 'SPLIT')]);
+    const [route] = await o.events.waitFor('RouteOrder', orderId);
     const reroutes = Array.from({ length: 5 }, (_, i) =>
       ops(o.service.url, 'POST', `/v1/ops/orders/${orderId}/reroute`, operator, { reason: `try ${i}`, excludeLocationIds: [`dc-closed-${i}`] }));
-    const reply = probe.publish(send.routed(orderId, route.attempt, [{ shipmentId: `${orderId}/shp-1`, locationId: LOCATION_A, lines: asQuantities(linesFor(orderId)) }]));
+    const reply = publish(o.transport, [send.routed(orderId, route.attempt, [{ shipmentId: `${orderId}/shp-1`, locationId: LOCATION_A, lines: asQuantities(linesFor(orderId)) }])]);
     const [answers] = await Promise.all([Promise.all(reroutes), reply]);
     await settled(o);
     expect(answers.map((a) => a.status)).toEqual([202, 202, 202, 202, 202]);
-    const [last] = (await probe.waitFor('RouteOrder', orderId, 6)).slice(-1);
+    const [last] = (await o.events.waitFor('RouteOrder', orderId, 6)).slice(-1);
     expect(last.excludedLocationIds.sort()).toEqual([0, 1, 2, 3, 4].map((i) => `dc-closed-${i}`).sort());
 
     const rows = await stream(o, orderId);
@@ -324,8 +319,8 @@ describe('the orchestrator runs each order through the saga', () => {
 
   it('decides again on the fresh stream when another writer appended first (unique violation on the version), losing nothing', async () => {
     const orderId = newOrderId('conflict');
-    await probe.publish(send.accepted(orderId, 'SPLIT'));
-    await probe.waitFor('RouteOrder', orderId);
+    await publish(o.transport, [send.accepted(orderId, 'SPLIT')]);
+    await o.events.waitFor('RouteOrder', orderId);
     const sagas = o.service.app.get(OrderSagas);
     const outbox = o.service.app.get(Outbox);
     const command = (type: 'HoldOrder' | 'RerouteOrder') => {
@@ -362,18 +357,20 @@ describe('the orchestrator runs each order through the saga', () => {
     const rows = await stream(o, orderId);
     expect(rows.map((r) => r.version)).toEqual(rows.map((_, i) => i + 1));
     expect(rows.map((r) => r.type)).toEqual(expect.arrayContaining(['HoldOrder', 'OrderHeld', 'RerouteOrder', 'OrderReleased']));
-    await probe.waitFor('OrderReleased', orderId, 1, 'orders.lifecycle');
+    await o.events.waitFor('OrderReleased', orderId, 1, 'orders.lifecycle');
   });
 
   it('ignores replies about orders it has no stream for, and its own status events coming back, without dead-lettering them', async () => {
     const stranger = newOrderId('stranger');
-    const [strangerMessage] = await probe.publish(send.routed(stranger, 1, []));
+    const strangerReply = send.routed(stranger, 1, []);
+    await publish(o.transport, [strangerReply]);
+    const strangerMessage = strangerReply.payload.metadata.eventId;
     const orderId = newOrderId('own-status');
-    await probe.publish(send.accepted(orderId));
-    await probe.waitFor('RouteOrder', orderId);
+    await publish(o.transport, [send.accepted(orderId)]);
+    await o.events.waitFor('RouteOrder', orderId);
     expect((await ops(o.service.url, 'POST', `/v1/ops/orders/${orderId}/hold`, operator, { reason: 'check address' })).status).toBe(202);
-    await probe.waitFor('OrderHeld', orderId, 1, 'orders.lifecycle');
-    const ownHeld = probe.messageIds('OrderHeld', orderId);
+    await o.events.waitFor('OrderHeld', orderId, 1, 'orders.lifecycle');
+    const ownHeld = o.events.messageIds('OrderHeld', orderId);
     expect(ownHeld).toHaveLength(1);
 
     // The inbox row is written with the handler's effect: both were handled (as no-ops), not dead-lettered.
@@ -391,7 +388,7 @@ describe('durable timers: deadlines fire, escalate and survive a restart', () =>
   let o: OrchestratorUnderTest;
 
   beforeAll(async () => {
-    o = await startOrchestrator('timers', { ORCHESTRATOR_ROUTING_DEADLINE_MS: '1500', ORCHESTRATOR_MAX_ROUTING_TRIES: '2' });
+    o = await startOrchestrator({ ORCHESTRATOR_ROUTING_DEADLINE_MS: '1500', ORCHESTRATOR_MAX_ROUTING_TRIES: '2' });
   });
 
   afterAll(async () => {
@@ -400,29 +397,29 @@ describe('durable timers: deadlines fire, escalate and survive a restart', () =>
 
   it('asks routing again when it misses its deadline, then escalates with OrderNeedsAttention', async () => {
     const orderId = newOrderId('deadline');
-    await probe.publish(send.accepted(orderId));
-    const routes = await probe.waitFor('RouteOrder', orderId, 2);
+    await publish(o.transport, [send.accepted(orderId)]);
+    const routes = await o.events.waitFor('RouteOrder', orderId, 2);
     expect(routes[1]).toMatchObject({ attempt: routes[0].attempt, lines: routes[0].lines });
-    const [attention] = await probe.waitFor('OrderNeedsAttention', orderId, 1, 'orders.lifecycle');
+    const [attention] = await o.events.waitFor('OrderNeedsAttention', orderId, 1, 'orders.lifecycle');
     expect(attention).toMatchObject({ problem: 'DEADLINE_MISSED', awaiting: 'OrderRouted', attempts: 2, sagaState: 'ROUTING' });
     await settled(o);
-    expect(probe.all('RouteOrder', orderId)).toHaveLength(2);
+    expect(o.events.all('RouteOrder', orderId)).toHaveLength(2);
   });
 
   it('continues after a restart mid-saga: the deadline that fell due while it was down fires, and the reply moves the order on', async () => {
     const orderId = newOrderId('restart');
-    await probe.publish(send.accepted(orderId));
-    const [route] = await probe.waitFor('RouteOrder', orderId);
+    await publish(o.transport, [send.accepted(orderId)]);
+    const [route] = await o.events.waitFor('RouteOrder', orderId);
     const [{ due }] = await o.service.dataSource.query('SELECT due_at::bigint AS due FROM orchestrator.timers WHERE order_id = $1', [orderId]);
     await o.stop();
     await eventually(() => {
       if (Date.now() <= Number(due)) throw new Error('the routing deadline is not due yet');
     });
     await o.start();
-    const routes = await probe.waitFor('RouteOrder', orderId, 2);
+    const routes = await o.events.waitFor('RouteOrder', orderId, 2);
     expect(routes[1]).toMatchObject({ attempt: route.attempt });
-    await probe.publish(send.routed(orderId, route.attempt, [{ shipmentId: `${orderId}/shp-1`, locationId: LOCATION_A, lines: asQuantities(linesFor(orderId)) }]));
-    const [reserve] = await probe.waitFor('ReserveStock', orderId);
+    await publish(o.transport, [send.routed(orderId, route.attempt, [{ shipmentId: `${orderId}/shp-1`, locationId: LOCATION_A, lines: asQuantities(linesFor(orderId)) }])]);
+    const [reserve] = await o.events.waitFor('ReserveStock', orderId);
     expect(reserve.reservationId).toBe(`${orderId}/reservation/1`);
   });
 });

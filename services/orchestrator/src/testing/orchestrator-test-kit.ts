@@ -1,66 +1,23 @@
 import { createHash, randomUUID } from 'node:crypto';
-import type { AnyEvent, DecodedEvent, EventOf, EventPayload, EventType, LineQuantity, Money, OrderLine } from '@switchyard/contracts';
+import type { AnyEvent, EventPayload, EventOf, EventType, LineQuantity, Money, OrderLine } from '@switchyard/contracts';
 import { EventCodec, keyOf, topicOf } from '@switchyard/contracts';
 import { createTestDatabase, type TestDatabase } from '@switchyard/infra';
-import { Headers } from '@switchyard/messaging';
-import { RunningService, startService } from '@switchyard/service-kit';
-import { eventually } from '@switchyard/service-kit/testing';
-import { Admin, Consumer, Kafka, logLevel, Producer } from 'kafkajs';
+import { Headers, type Transport } from '@switchyard/messaging';
+import type { RunningService } from '@switchyard/service-kit';
+import { eventually, publishRaw, startServiceUnderTest, TopicReader, type ServiceUnderTest } from '@switchyard/service-kit/testing';
 import { orchestratorService } from '../orchestrator.definition';
 
-export { eventually };
-
-/** Ids unique to one test file's run: the broker is shared with other runs and other services' tests. */
-export const runId = randomUUID().slice(0, 8);
-export const LOCATION_A = `dc-a-${runId}`;
-export const LOCATION_B = `dc-b-${runId}`;
+export const LOCATION_A = 'dc-a';
+export const LOCATION_B = 'dc-b';
 export const instructions = (locationId: string) => `fulfilment.instructions.${locationId}`;
-
-export function brokers(): string[] {
-  const list = process.env['KAFKA_BROKERS'];
-  if (!list) throw new Error('KAFKA_BROKERS is not set: run `eval "$(npm run -s infra:up)"` first, or run through `npm test` / the project jest config.');
-  return list.split(',');
-}
-
-const kafka = () => new Kafka({ clientId: `orchestrator-test-${runId}`, brokers: brokers(), logLevel: logLevel.NOTHING });
-
-/** Commits the current end of `topics` for a group that never ran (creating missing topics), so it reads only what comes from now on. */
-async function startGroupAtEnd(groupId: string, topics: readonly string[]): Promise<{ topic: string; partition: number; offset: string }[]> {
-  const client = kafka();
-  const admin = client.admin();
-  await admin.connect();
-  let ends: { topic: string; partition: number; offset: string }[];
-  try {
-    const existing = new Set(await admin.listTopics());
-    await admin.createTopics({ topics: topics.filter((t) => !existing.has(t)).map((topic) => ({ topic, numPartitions: 3, replicationFactor: 1 })), waitForLeaders: true });
-    // A topic created a moment ago may not have its leaders yet: ask again until it answers.
-    ends = await eventually(async () =>
-      (await Promise.all(topics.map(async (topic) => (await admin.fetchTopicOffsets(topic)).map((o) => ({ topic, partition: o.partition, offset: o.high }))))).flat(),
-      30_000,
-    );
-  } finally {
-    await admin.disconnect();
-  }
-  const consumer = client.consumer({ groupId });
-  await consumer.connect();
-  try {
-    const joined = new Promise((resolve) => consumer.on(consumer.events.GROUP_JOIN, resolve));
-    await consumer.subscribe({ topics: [...topics], fromBeginning: false });
-    await consumer.run({ autoCommit: false, eachMessage: async () => undefined });
-    await joined;
-    await consumer.commitOffsets(ends);
-  } finally {
-    await consumer.disconnect();
-  }
-  return ends;
-}
 
 // ── What the other services would send ─────────────────────────────────────────────────────────
 
 const eur = (amount: string): Money => ({ amount, currency: 'EUR' });
 const metadata = (correlationId: string) => ({ eventId: randomUUID(), occurredAt: Date.now(), correlationId, causationId: null });
 
-export const newOrderId = (label: string) => `ord-${label}-${runId}-${randomUUID().slice(0, 6)}`;
+/** The namespace is the run's own: a label unique within the spec is a unique order id. */
+export const newOrderId = (label: string) => `ord-${label}`;
 
 /** Two lines of SKUs unique to this order, so stock signals of other tests never touch it. */
 export function linesFor(orderId: string): OrderLine[] {
@@ -149,76 +106,24 @@ export const send = {
 
 export const OUTPUT_TOPICS = ['routing.commands', 'inventory.commands', 'carrier.commands', 'orders.lifecycle', instructions(LOCATION_A), instructions(LOCATION_B)];
 
-type Payloads<T extends EventType> = EventPayload<T>[];
+const codec = new EventCodec();
 
-/**
- * The world around the orchestrator on the shared broker: a producer for the replies other services would send, and
- * a reader (a fresh group) of every topic the orchestrator publishes to, from the moment the probe opened.
- */
-export class KafkaProbe {
-  readonly received: { topic: string; messageId: string | null; event: DecodedEvent }[] = [];
-  private readonly consumed = new Map<string, number>();
-  private readonly codec = new EventCodec();
+/** The same event again under a new message id, as a producer retrying after a lost acknowledgement would send it. */
+export function redeliver(transport: Transport, event: AnyEvent): Promise<void> {
+  return publishRaw(transport, topicOf(event), keyOf(event), codec.encodeEvent(event), { [Headers.eventType]: event.type });
+}
 
-  private constructor(
-    private readonly producer: Producer,
-    private readonly reader: Consumer,
-    private readonly admin: Admin,
-  ) {}
+/** What the orchestrator published about one order, read by a TopicReader of its namespace's output topics. */
+export class OrderEvents {
+  constructor(readonly reader: TopicReader) {}
 
-  static async open(): Promise<KafkaProbe> {
-    const client = kafka();
-    const groupId = `orchestrator-test-reader-${runId}-${randomUUID().slice(0, 8)}`;
-    const starts = await startGroupAtEnd(groupId, OUTPUT_TOPICS);
-    const producer = client.producer({ idempotent: true, maxInFlightRequests: 1 });
-    const reader = client.consumer({ groupId });
-    const admin = client.admin();
-    await Promise.all([producer.connect(), reader.connect(), admin.connect()]);
-    await reader.subscribe({ topics: OUTPUT_TOPICS, fromBeginning: true });
-    const probe = new KafkaProbe(producer, reader, admin);
-    // Where the reader starts: a partition nothing new arrives on is read up to here.
-    for (const start of starts) probe.consumed.set(`${start.topic}/${start.partition}`, Number(start.offset));
-    await reader.run({
-      eachMessage: async ({ topic, partition, message }) => {
-        const messageId = message.headers?.[Headers.messageId]?.toString() ?? null;
-        if (message.value) probe.received.push({ topic, messageId, event: probe.codec.decode(message.value) });
-        probe.consumed.set(`${topic}/${partition}`, Number(message.offset) + 1);
-      },
-    });
-    return probe;
+  /** Every event of this type about this order read so far (on `topic`, if given). */
+  all<T extends EventType>(type: T, orderId: string, topic?: string): EventPayload<T>[] {
+    return this.about(type, orderId, topic).map((r) => r.event?.payload as unknown as EventPayload<T>);
   }
 
-  /** Publishes events to their own topics, keyed as the contracts say, each with a fresh message id; returns the message ids. */
-  async publish(...events: AnyEvent[]): Promise<string[]> {
-    const ids: string[] = [];
-    for (const event of events) {
-      const messageId = randomUUID();
-      await this.producer.send({
-        topic: topicOf(event),
-        messages: [{ key: keyOf(event), value: this.codec.encodeEvent(event), headers: { [Headers.messageId]: messageId, [Headers.eventType]: event.type } }],
-      });
-      ids.push(messageId);
-    }
-    return ids;
-  }
-
-  /** The message ids of what the orchestrator published of this type about this order. */
-  messageIds(type: EventType, orderId: string): string[] {
-    return this.received
-      .filter((r) => r.event.type === type && (r.event.payload as { orderId?: string }).orderId === orderId)
-      .flatMap((r) => (r.messageId ? [r.messageId] : []));
-  }
-
-  /** Every event of this type about this order received so far (on `topic`, if given). */
-  all<T extends EventType>(type: T, orderId: string, topic?: string): Payloads<T> {
-    return this.received
-      .filter((r) => r.event.type === type && (topic === undefined || r.topic === topic))
-      .map((r) => r.event.payload as unknown as EventPayload<T> & { orderId?: string })
-      .filter((p) => p.orderId === orderId);
-  }
-
-  /** Waits until `count` events of this type about the order arrived, and returns them. */
-  async waitFor<T extends EventType>(type: T, orderId: string, count = 1, topic?: string): Promise<Payloads<T>> {
+  /** Waits until `count` events of this type about the order were read, and returns them. */
+  waitFor<T extends EventType>(type: T, orderId: string, count = 1, topic?: string): Promise<EventPayload<T>[]> {
     return eventually(() => {
       const found = this.all(type, orderId, topic);
       if (found.length < count) throw new Error(`waiting for ${count} ${type} of ${orderId}${topic ? ` on ${topic}` : ''}; ${found.length} so far`);
@@ -226,22 +131,20 @@ export class KafkaProbe {
     });
   }
 
-  /** Waits until the reader has read everything on its topics up to now: after this, `all` is complete, not just "so far". */
-  async caughtUp(): Promise<void> {
-    const ends = (await Promise.all(OUTPUT_TOPICS.map(async (topic) => (await this.admin.fetchTopicOffsets(topic)).map((o) => ({ topic, ...o }))))).flat();
-    await eventually(() => {
-      for (const end of ends) {
-        const high = Number(end.high);
-        const read = this.consumed.get(`${end.topic}/${end.partition}`);
-        if ((read ?? 0) < high) throw new Error(`reader at ${read ?? 'nothing'} of ${end.topic}/${end.partition}, which ends at ${high}`);
-      }
-    });
+  /** The message ids of what the orchestrator published of this type about this order. */
+  messageIds(type: EventType, orderId: string): string[] {
+    return this.about(type, orderId).flatMap((r) => (r.headers[Headers.messageId] ? [r.headers[Headers.messageId]] : []));
   }
 
-  async close(): Promise<void> {
-    await this.reader.disconnect();
-    await this.producer.disconnect();
-    await this.admin.disconnect();
+  /** Everything on the output topics up to now is read: after this, `all` is complete, not just "so far". */
+  caughtUp(): Promise<void> {
+    return this.reader.caughtUp();
+  }
+
+  private about(type: EventType, orderId: string, topic?: string) {
+    return this.reader.received.filter(
+      (r) => r.event?.type === type && (topic === undefined || r.topic === topic) && (r.event.payload as { orderId?: string }).orderId === orderId,
+    );
   }
 }
 
@@ -259,56 +162,59 @@ const hashed = (k: OperatorKey, role: string) => `${k.operatorId}:${role}:${hash
 
 export interface OrchestratorUnderTest {
   readonly database: TestDatabase;
-  service: RunningService;
-  readonly env: Record<string, string>;
+  /** The broker in the orchestrator's namespace: publish the other services' replies here. */
+  readonly transport: Transport;
+  readonly service: RunningService;
+  /** What it published on its output topics since the start. */
+  readonly events: OrderEvents;
   /** Every log line the service wrote. */
   readonly logs: string[];
-  /** Stops the service (the database stays) and starts it again on the same database and consumer group. */
-  restart(): Promise<void>;
+  /** Stops the service (the database and namespace stay). */
   stop(): Promise<void>;
+  /** Starts it again on the same database and in the same namespace (so the same consumer group). */
   start(): Promise<void>;
   close(): Promise<void>;
 }
 
-/** Starts the orchestrator on a fresh database, in a consumer group of this run's own that starts at the end of its topics. */
-export async function startOrchestrator(label: string, env: Record<string, string> = {}): Promise<OrchestratorUnderTest> {
-  const database = await createTestDatabase(`orchestrator ${label}`);
-  const definition = { ...orchestratorService, name: `orchestrator-${label}-${runId}` };
-  await startGroupAtEnd(definition.name, definition.consumes);
-  const fullEnv = {
-    DATABASE_URL: database.url, KAFKA_BROKERS: brokers().join(','), PORT: '0', LOG_LEVEL: 'warn',
+/** Starts the orchestrator on a fresh database, in a namespace of its own, with a reader of its output topics. */
+export async function startOrchestrator(env: Record<string, string> = {}): Promise<OrchestratorUnderTest> {
+  const database = await createTestDatabase('orchestrator');
+  const logs: string[] = [];
+  const fullEnv: Record<string, string> = {
     ORCHESTRATOR_OPERATOR_KEYS: `${hashed(operator, 'operator')},${hashed(viewer, 'viewer')}`,
     ORCHESTRATOR_TIMER_SCAN_INTERVAL_MS: '100',
     ...env,
   };
-  const logs: string[] = [];
-  const boot = () => startService(definition, { env: fullEnv, writeLog: (line) => logs.push(line) });
-  let service: RunningService | undefined;
+  const boot = (namespace?: string) =>
+    startServiceUnderTest(orchestratorService, namespace ? { ...fullEnv, TOPIC_NAMESPACE: namespace } : fullEnv, { database, writeLog: (line) => logs.push(line) });
+  let current: ServiceUnderTest;
+  let reader: TopicReader;
   try {
-    service = await boot();
+    current = await boot();
+    reader = await TopicReader.start(current.transport, OUTPUT_TOPICS);
   } catch (error) {
     await database.drop();
     throw error;
   }
-  const running: OrchestratorUnderTest = {
+  const { namespace, transport } = current;
+  return {
     database,
-    service,
-    env: fullEnv,
-    logs,
-    stop: async () => running.service.close(),
-    start: async () => {
-      running.service = await boot();
+    transport,
+    get service() {
+      return current.service;
     },
-    restart: async () => {
-      await running.stop();
-      await running.start();
+    events: new OrderEvents(reader),
+    logs,
+    stop: () => current.stop(),
+    start: async () => {
+      current = await boot(namespace);
     },
     close: async () => {
-      await running.service.close();
+      await reader.stop();
+      await current.stop();
       await database.drop();
     },
   };
-  return running;
 }
 
 /** A call to the ops API with an operator's key. */
