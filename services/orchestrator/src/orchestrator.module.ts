@@ -1,7 +1,6 @@
 import { Module } from '@nestjs/common';
-import { Outbox, type Transport } from '@switchyard/messaging';
+import type { Transport } from '@switchyard/messaging';
 import { MESSAGING_TRANSPORT, SERVICE_CONFIG, SERVICE_SETTINGS, ServiceLogger, type ServiceConfig } from '@switchyard/service-kit';
-import { DataSource } from 'typeorm';
 import { OperatorGuard } from './ops/operator-auth';
 import { OperatorKeys } from './ops/operator-keys';
 import { OpsController } from './ops/ops.controller';
@@ -10,7 +9,7 @@ import { OrderStore } from './order-store';
 import { PUBLISHES } from './orchestrator.topics';
 import { sagaPolicyOf, type OrchestratorSettings } from './orchestrator.settings';
 import { SagaHandlers } from './saga.handlers';
-import { TimerScanner } from './timer-scanner';
+import { timerScanner } from './timer-scanner';
 import { PublishedTopics } from './topics';
 
 @Module({
@@ -35,12 +34,7 @@ import { PublishedTopics } from './topics';
       useFactory: (store: OrderStore, own: OrchestratorSettings, topics: PublishedTopics, logger: ServiceLogger) =>
         new OrderSagas(store, sagaPolicyOf(own), topics, logger, own.ORCHESTRATOR_APPEND_ATTEMPTS),
     },
-    {
-      provide: TimerScanner,
-      inject: [DataSource, OrderStore, OrderSagas, Outbox, ServiceLogger, SERVICE_SETTINGS],
-      useFactory: (dataSource: DataSource, store: OrderStore, sagas: OrderSagas, outbox: Outbox, logger: ServiceLogger, own: OrchestratorSettings) =>
-        new TimerScanner(dataSource, store, sagas, outbox, logger, { intervalMs: own.ORCHESTRATOR_TIMER_SCAN_INTERVAL_MS, batch: own.ORCHESTRATOR_TIMER_BATCH }),
-    },
+    timerScanner,
   ],
 })
 export class OrchestratorModule {}

@@ -1,96 +1,43 @@
-import type { BeforeApplicationShutdown, OnApplicationBootstrap } from '@nestjs/common';
-import type { Outbox } from '@switchyard/messaging';
 import type { TimerElapsed } from '@switchyard/order-saga';
-import type { ServiceLogger } from '@switchyard/service-kit';
-import type { DataSource } from 'typeorm';
-import type { OrderSagas } from './order-sagas';
-import type { DueTimer, OrderStore } from './order-store';
+import { dueWorkLoopProvider, SERVICE_SETTINGS, type DueWorkTransaction } from '@switchyard/service-kit';
+import { OrderSagas } from './order-sagas';
+import { OrderStore, type DueTimer } from './order-store';
+import type { OrchestratorSettings } from './orchestrator.settings';
 
-export interface TimerScannerOptions {
-  readonly intervalMs: number;
-  readonly batch: number;
-}
+export const TIMER_SCANNER = 'ORCHESTRATOR_TIMER_SCANNER';
 
 /**
- * The durable timers' clock: every interval, fires the timers that are due as TimerElapsed, each in its own
- * transaction with the order's new events and outbox rows. A timer row is locked while it fires
- * (FOR UPDATE SKIP LOCKED), so several instances share the work and none fires a timer twice; the row is deleted in
- * the same transaction, so a crash before commit leaves it due for the next scan.
+ * The durable timers' clock: at start and then every ORCHESTRATOR_TIMER_SCAN_INTERVAL_MS, fires the timers that are
+ * due (up to ORCHESTRATOR_TIMER_BATCH, earliest first) as TimerElapsed, each in its own transaction with the order's
+ * new events and outbox rows. A timer row is locked while it fires (FOR UPDATE SKIP LOCKED), so several instances
+ * share the work and none fires a timer twice; the row is deleted in the same transaction, so a crash before commit
+ * leaves it due for the next scan. One timer that cannot fire is logged and stays due; the others go ahead.
  */
-export class TimerScanner implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private stopped = false;
-  private loop: Promise<void> | undefined;
-  private wake: (() => void) | undefined;
+export const timerScanner = dueWorkLoopProvider<DueTimer>(
+  TIMER_SCANNER,
+  [OrderStore, OrderSagas, SERVICE_SETTINGS],
+  (store: OrderStore, sagas: OrderSagas, own: OrchestratorSettings) => ({
+    name: 'firing due saga timers',
+    intervalMs: own.ORCHESTRATOR_TIMER_SCAN_INTERVAL_MS,
+    tickOnStart: true,
+    due: (entityManager, now) => store.dueTimers(entityManager, now.getTime(), own.ORCHESTRATOR_TIMER_BATCH),
+    act: (tx, timer) => fireTimer(store, sagas, tx, timer),
+    describe: (timer) => ({ orderId: timer.orderId, timerId: timer.timerId }),
+  }),
+);
 
-  constructor(
-    private readonly dataSource: DataSource,
-    private readonly store: OrderStore,
-    private readonly sagas: OrderSagas,
-    private readonly outbox: Outbox,
-    private readonly logger: ServiceLogger,
-    private readonly options: TimerScannerOptions,
-  ) {}
-
-  onApplicationBootstrap(): void {
-    this.loop = this.run();
-  }
-
-  async beforeApplicationShutdown(): Promise<void> {
-    this.stopped = true;
-    this.wake?.();
-    await this.loop;
-  }
-
-  /** Fires what is due now; returns how many timers it fired. */
-  async scan(now = Date.now()): Promise<number> {
-    const due = await this.store.dueTimers(this.dataSource.manager, now, this.options.batch);
-    let fired = 0;
-    for (const timer of due) {
-      if (this.stopped) break;
-      try {
-        if (await this.fire(timer, now)) fired++;
-      } catch (error) {
-        // One timer that cannot fire must not hold back the others; it stays due and is tried again next scan.
-        this.logger.error(`timer ${timer.timerId} of order ${timer.orderId} could not fire; it stays due and is retried at the next scan`, {
-          orderId: timer.orderId,
-          timerId: timer.timerId,
-          error: (error as Error).message,
-        });
-      }
-    }
-    return fired;
-  }
-
-  private fire(timer: DueTimer, now: number): Promise<boolean> {
-    return this.dataSource.transaction(async (em) => {
-      if (!(await this.store.claimTimer(em, timer.timerId))) return false;
-      const input: TimerElapsed = {
-        type: 'TimerElapsed',
-        // A timer fires once, so its id is the input's id: a retried transaction decides the same events.
-        payload: { metadata: { eventId: timer.timerId, occurredAt: now, correlationId: timer.orderId, causationId: null }, orderId: timer.orderId, timerId: timer.timerId },
-        now,
-      };
-      await this.sagas.apply(em, timer.orderId, input, (messages) => this.outbox.add(em, messages));
-      // Stale timers (cancelled in the stream, or an order not known) go too: the stream already says they do nothing.
-      await this.store.deleteTimer(em, timer.timerId);
-      return true;
-    });
-  }
-
-  private async run(): Promise<void> {
-    while (!this.stopped) {
-      try {
-        await this.scan();
-      } catch (error) {
-        this.logger.warn('timer scan failed; trying again at the next interval', { error: (error as Error).message });
-      }
-      await new Promise<void>((resolve) => {
-        const timeout = setTimeout(resolve, this.options.intervalMs);
-        this.wake = () => {
-          clearTimeout(timeout);
-          resolve();
-        };
-      });
-    }
-  }
+/** Claims the timer and applies its TimerElapsed; false when another instance fired it (or it is gone). */
+async function fireTimer(store: OrderStore, sagas: OrderSagas, { entityManager, now, publish }: DueWorkTransaction, timer: DueTimer): Promise<boolean> {
+  if (!(await store.claimTimer(entityManager, timer.timerId))) return false;
+  const at = now.getTime();
+  const input: TimerElapsed = {
+    type: 'TimerElapsed',
+    // A timer fires once, so its id is the input's id: a retried transaction decides the same events.
+    payload: { metadata: { eventId: timer.timerId, occurredAt: at, correlationId: timer.orderId, causationId: null }, orderId: timer.orderId, timerId: timer.timerId },
+    now: at,
+  };
+  await sagas.apply(entityManager, timer.orderId, input, publish);
+  // Stale timers (cancelled in the stream, or an order not known) go too: the stream already says they do nothing.
+  await store.deleteTimer(entityManager, timer.timerId);
+  return true;
 }
