@@ -1,0 +1,8 @@
+module.exports = {
+  ...require('../../jest.preset.js'),
+  displayName: 'notification',
+  rootDir: __dirname,
+  globalSetup: '<rootDir>/../../libs/infra/src/testing/jest-global-setup.ts',
+  globalTeardown: '<rootDir>/../../libs/infra/src/testing/jest-global-teardown.ts',
+  testTimeout: 120_000,
+};

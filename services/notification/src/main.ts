@@ -1,0 +1,4 @@
+import { runServiceMain } from '@switchyard/service-kit';
+import { notificationService } from './notification.definition';
+
+runServiceMain(notificationService);
