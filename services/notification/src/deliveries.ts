@@ -7,6 +7,7 @@ import type { EntityManager } from 'typeorm';
 import { EmailSender, withoutAddresses } from './email-sender';
 import type { NotificationSettings } from './notification.settings';
 import { renderEmail, type MessageContent } from './templates';
+import { webhookBody, WebhookSender } from './webhook-sender';
 
 /** The customer data of one order, as OrderAccepted carried it. Personal data: never logged. */
 export interface OrderContact {
@@ -29,13 +30,14 @@ export interface NewDelivery {
 }
 
 export type DeliveryState = 'PENDING' | 'SENT' | 'FAILED';
+export type Medium = 'EMAIL' | 'WEBHOOK';
 
 export interface DeliveryView {
   readonly deliveryId: string;
   readonly orderId: string;
   readonly statusKey: string;
   readonly recipient: string;
-  readonly medium: string;
+  readonly medium: Medium;
   readonly template: string;
   readonly state: DeliveryState;
   readonly attempts: number;
@@ -59,6 +61,7 @@ export class Deliveries {
   constructor(
     @Inject(SERVICE_SETTINGS) private readonly settings: NotificationSettings,
     @Inject(EmailSender) private readonly email: EmailSender,
+    @Inject(WebhookSender) private readonly webhooks: WebhookSender,
     @Inject(ServiceLogger) private readonly logger: ServiceLogger,
   ) {}
 
@@ -80,22 +83,28 @@ export class Deliveries {
   }
 
   /**
-   * Queues the customer's email about one status change, unless the customer has no email (opted out) or this
-   * (order, status, recipient) was queued before. Answers whether a delivery was queued.
+   * Queues the messages one status change deserves: the customer's email (unless they have no address: opted out
+   * or erased) and the channel's webhook (when the channel registered one; it carries no contact data, so it is
+   * sent whatever the customer's email preferences). A (order, status, recipient) queued before queues nothing.
    */
-  async queueCustomerEmail(em: EntityManager, contact: OrderContact, delivery: NewDelivery, now: Date): Promise<boolean> {
+  async queue(em: EntityManager, contact: OrderContact, delivery: NewDelivery, now: Date): Promise<void> {
     if (contact.email === null) {
       this.logger.info('customer has no email address (opted out or erased); no email', { orderId: delivery.orderId, status: delivery.statusKey });
-      return false;
+    } else {
+      await this.insert(em, delivery, 'EMAIL', `email:${contact.contactReference}`, now);
     }
+    const [webhook]: unknown[] = await em.query(`SELECT 1 FROM notification.channel_webhooks WHERE channel = $1`, [contact.channel]);
+    if (webhook) await this.insert(em, delivery, 'WEBHOOK', `webhook:${contact.channel}`, now);
+  }
+
+  private async insert(em: EntityManager, delivery: NewDelivery, medium: Medium, recipient: string, now: Date): Promise<void> {
     const inserted: unknown[] = await em.query(
       `INSERT INTO notification.deliveries (delivery_id, order_id, status_key, recipient, medium, template, triggered_by, caused_by, content, state, next_attempt_at)
-       VALUES ($1, $2, $3, $4, 'EMAIL', $5, $6, $7, $8, 'PENDING', $9)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'PENDING', $10)
        ON CONFLICT (order_id, status_key, recipient) DO NOTHING RETURNING delivery_id`,
-      [randomUUID(), delivery.orderId, delivery.statusKey, `email:${contact.contactReference}`, delivery.content.template, delivery.triggeredBy, delivery.causedBy, JSON.stringify(delivery.content), now],
+      [randomUUID(), delivery.orderId, delivery.statusKey, recipient, medium, delivery.content.template, delivery.triggeredBy, delivery.causedBy, JSON.stringify(delivery.content), now],
     );
-    if (inserted.length === 0) this.logger.info('message for this status already queued; nothing new', { orderId: delivery.orderId, status: delivery.statusKey });
-    return inserted.length > 0;
+    if (inserted.length === 0) this.logger.info('message for this status already queued; nothing new', { orderId: delivery.orderId, status: delivery.statusKey, medium });
   }
 
   /** Deliveries whose time has come (a plain read; `deliver` claims each). */
@@ -110,20 +119,37 @@ export class Deliveries {
   /** Claims one due delivery and tries it once: SENT + CustomerNotified, or the next try scheduled, or FAILED. */
   async deliver(tx: DueWorkTransaction, due: DueDelivery): Promise<boolean> {
     const em = tx.entityManager;
-    const [row]: { order_id: string; template: string; triggered_by: string; caused_by: string; content: MessageContent; attempts: number }[] = await em.query(
-      `SELECT order_id, template, triggered_by, caused_by, content, attempts FROM notification.deliveries
-       WHERE delivery_id = $1 AND state = 'PENDING' AND next_attempt_at <= $2 FOR UPDATE SKIP LOCKED`,
-      [due.deliveryId, tx.now],
-    );
+    const [row]: { order_id: string; status_key: string; medium: Medium; template: string; triggered_by: string; caused_by: string; content: MessageContent; attempts: number }[] =
+      await em.query(
+        `SELECT order_id, status_key, medium, template, triggered_by, caused_by, content, attempts FROM notification.deliveries
+         WHERE delivery_id = $1 AND state = 'PENDING' AND next_attempt_at <= $2 FOR UPDATE SKIP LOCKED`,
+        [due.deliveryId, tx.now],
+      );
     if (!row) return false;
     const contact = await this.contactOf(em, row.order_id);
-    if (!contact || contact.email === null) {
-      await this.fail(em, due.deliveryId, row.attempts, 'no email address for the order any more (erased or opted out); not sent');
-      return true;
-    }
     const attempt = row.attempts + 1;
+    let send: () => Promise<void>;
+    if (!contact) {
+      await this.fail(em, due.deliveryId, row.attempts, 'the order has no contact record any more; not sent');
+      return true;
+    } else if (row.medium === 'EMAIL') {
+      const address = contact.email;
+      if (address === null) {
+        await this.fail(em, due.deliveryId, row.attempts, 'no email address for the order any more (erased or opted out); not sent');
+        return true;
+      }
+      send = () => this.email.send(address, renderEmail(row.content, contact.locale), `<${due.deliveryId}@notification.switchyard>`);
+    } else {
+      const [endpoint]: { url: string; secret: string }[] = await em.query(`SELECT url, secret FROM notification.channel_webhooks WHERE channel = $1`, [contact.channel]);
+      if (!endpoint) {
+        await this.fail(em, due.deliveryId, row.attempts, `channel ${contact.channel} has no webhook any more; not sent`);
+        return true;
+      }
+      const body = webhookBody({ deliveryId: due.deliveryId, orderId: row.order_id, channel: contact.channel, channelOrderId: contact.channelOrderId, status: row.status_key, triggeredBy: row.triggered_by, content: row.content });
+      send = () => this.webhooks.send(endpoint, body, due.deliveryId, tx.now);
+    }
     try {
-      await this.email.send(contact.email, renderEmail(row.content, contact.locale), `<${due.deliveryId}@notification.switchyard>`);
+      await send();
     } catch (error) {
       const reason = withoutAddresses(error instanceof Error ? error.message : String(error));
       if (attempt >= this.settings.DELIVERY_MAX_ATTEMPTS) {
@@ -136,7 +162,7 @@ export class Deliveries {
           reason,
           new Date(tx.now.getTime() + wait),
         ]);
-        this.logger.warn('email not sent; will retry', { deliveryId: due.deliveryId, orderId: row.order_id, attempt, retryInMs: wait, error: reason });
+        this.logger.warn('message not sent; will retry', { deliveryId: due.deliveryId, orderId: row.order_id, medium: row.medium, attempt, retryInMs: wait, error: reason });
       }
       return true;
     }
@@ -153,7 +179,7 @@ export class Deliveries {
           orderId: row.order_id,
           notificationId: due.deliveryId,
           template: row.template,
-          medium: 'EMAIL',
+          medium: row.medium,
           triggeredBy: row.triggered_by,
           contactReference: contact.contactReference,
         },
@@ -169,7 +195,7 @@ export class Deliveries {
 
   /** The delivery log of one order, for operations and tests (no contact data in it). */
   async ofOrder(em: EntityManager, orderId: string): Promise<DeliveryView[]> {
-    const rows: { delivery_id: string; status_key: string; recipient: string; medium: string; template: string; state: DeliveryState; attempts: number; last_error: string | null }[] =
+    const rows: { delivery_id: string; status_key: string; recipient: string; medium: Medium; template: string; state: DeliveryState; attempts: number; last_error: string | null }[] =
       await em.query(
         `SELECT delivery_id, status_key, recipient, medium, template, state, attempts, last_error FROM notification.deliveries WHERE order_id = $1 ORDER BY created_at, status_key`,
         [orderId],

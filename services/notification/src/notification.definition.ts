@@ -1,5 +1,6 @@
 import type { ServiceDefinition } from '@switchyard/service-kit';
 import { CreateNotification1795400000000 } from './migrations/1795400000000-create-notification';
+import { ChannelWebhooks1795400000001 } from './migrations/1795400000001-channel-webhooks';
 import { NotificationModule } from './notification.module';
 import { notificationSettings } from './notification.settings';
 
@@ -9,7 +10,7 @@ export const notificationService: ServiceDefinition<typeof notificationSettings>
   module: NotificationModule,
   consumes: ['orders.lifecycle', 'fulfilment.events'],
   publishes: ['notification.events'],
-  migrations: [CreateNotification1795400000000],
+  migrations: [CreateNotification1795400000000, ChannelWebhooks1795400000001],
   settings: notificationSettings,
   // Shared topics: the status events not (yet) turned into messages are skipped, not dead-lettered.
   unhandledEvents: 'ignore',

@@ -6,7 +6,8 @@ import { dueWorkLoopProvider, SERVICE_SETTINGS, ServiceLogger } from '@switchyar
 import { Deliveries, type NewDelivery } from './deliveries';
 import { EmailSender } from './email-sender';
 import type { NotificationSettings } from './notification.settings';
-import { OperationsController } from './operations.controller';
+import { ChannelWebhooksController, OperationsController } from './operations.controller';
+import { WebhookSender } from './webhook-sender';
 
 const items = (lines: readonly LineQuantity[]) => lines.map((l) => ({ sku: l.sku, quantity: l.quantity }));
 
@@ -59,11 +60,11 @@ class StatusHandlers {
   private async queue(ctx: SwitchyardContext, orderId: string, delivery: (channelOrderId: string) => NewDelivery): Promise<void> {
     const contact = await this.deliveries.contactOf(ctx.entityManager, orderId);
     if (!contact) {
-      // Only orders whose OrderAccepted this service saw have a customer to tell.
+      // Only orders whose OrderAccepted this service saw have a customer to tell (see docs/notification.md: not built yet).
       this.logger.warn('status event for an order without a recorded OrderAccepted; no customer to notify', { orderId });
       return;
     }
-    await this.deliveries.queueCustomerEmail(ctx.entityManager, contact, delivery(contact.channelOrderId), new Date());
+    await this.deliveries.queue(ctx.entityManager, contact, delivery(contact.channelOrderId), new Date());
   }
 }
 
@@ -76,5 +77,5 @@ const deliveryLoop = dueWorkLoopProvider('NOTIFICATION_DELIVERY_LOOP', [Deliveri
   describe: (item) => ({ deliveryId: item.deliveryId, orderId: item.orderId }),
 }));
 
-@Module({ controllers: [StatusHandlers, OperationsController], providers: [Deliveries, EmailSender, deliveryLoop] })
+@Module({ controllers: [StatusHandlers, OperationsController, ChannelWebhooksController], providers: [Deliveries, EmailSender, WebhookSender, deliveryLoop] })
 export class NotificationModule {}

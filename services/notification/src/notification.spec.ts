@@ -5,6 +5,7 @@ import { eventually, expectCount, groupCaughtUp, publish, startServiceUnderTest,
 import type { DeliveryView } from './deliveries';
 import { notificationService } from './notification.definition';
 import { SmtpReceiver } from './testing/smtp-receiver';
+import { verifySignature, WebhookReceiver } from './testing/webhook-receiver';
 
 // The notification service on real Kafka and PostgreSQL, sending to a real SMTP server that parses what it gets.
 const namespace = uniqueNamespace('spec-notification');
@@ -33,14 +34,14 @@ const start = (database: TestDatabase, env: Record<string, string> = {}) =>
 
 const meta = (orderId: string) => ({ eventId: randomUUID(), occurredAt: Date.now(), correlationId: orderId, causationId: null });
 
-function accepted(email: string | null, locale: string | null): EventOf<'OrderAccepted'> {
+function accepted(email: string | null, locale: string | null, channel = 'web-de'): EventOf<'OrderAccepted'> {
   const orderId = `ord-${randomUUID()}`;
   return {
     type: 'OrderAccepted',
     payload: {
       metadata: meta(orderId),
       orderId,
-      channel: 'web-de',
+      channel,
       channelOrderId: `WEB-${randomUUID().slice(0, 8)}`,
       market: 'DE',
       customer: { customerId: 'cus-1', tier: 'gold', priority: 0, contactReference: `crm:contact/${randomUUID().slice(0, 8)}`, email, locale },
@@ -102,7 +103,10 @@ describe('the notification service with a working SMTP server', () => {
     const order = accepted('kim@example.org', 'de-DE');
     const { orderId, channelOrderId } = order.payload;
     const first = dispatched(orderId, `${orderId}-f1`, 'TRK0001', [{ lineId: 'l1', sku: 'SKU-KETTLE', quantity: 1 }]);
-    await publish(bus, [order, first]);
+    // OrderAccepted first: status events on other topics have no fixed order relative to it.
+    await publish(bus, [order]);
+    await eventually(() => expectCount(notified(orderId), 1, 'CustomerNotified of the acceptance'));
+    await publish(bus, [first]);
     await eventually(() => expectCount(notified(orderId), 2, 'CustomerNotified before the restart'));
 
     await service?.service.close();
@@ -147,7 +151,7 @@ describe('the notification service with a working SMTP server', () => {
   it('sends a cancellation in English, with text and HTML parts, when the locale is missing', async () => {
     const order = accepted('sam@example.org', null);
     const { orderId, channelOrderId } = order.payload;
-    await publish(bus, [order, cancelled(orderId, [{ lineId: 'l2', sku: 'SKU-<MUG>', quantity: 4 }])]);
+    await publish(bus, [order, cancelled(orderId, [{ lineId: 'l2', sku: 'SKU-<MUG>', quantity: 4 }])]); // one topic, one key: in order
     await eventually(() => expectCount(notified(orderId), 2, 'CustomerNotified'));
     const mails = smtp.to('sam@example.org').filter((m) => m.subject?.includes(channelOrderId));
     expect(mails.map((m) => m.subject)).toEqual([`We have received your order ${channelOrderId}`, `Your order ${channelOrderId} has been cancelled`]);
@@ -159,7 +163,9 @@ describe('the notification service with a working SMTP server', () => {
   it('sends nothing to a customer who opted out of email', async () => {
     const order = accepted(null, 'de-DE');
     const { orderId, channelOrderId } = order.payload;
-    await publish(bus, [order, dispatched(orderId, `${orderId}-f1`, 'TRK0003', [{ lineId: 'l1', sku: 'SKU-KETTLE', quantity: 1 }]), cancelled(orderId, [])]);
+    await publish(bus, [order]);
+    await groupCaughtUp(bus, 'notification', ['orders.lifecycle']);
+    await publish(bus, [dispatched(orderId, `${orderId}-f1`, 'TRK0003', [{ lineId: 'l1', sku: 'SKU-KETTLE', quantity: 1 }]), cancelled(orderId, [])]);
     expect(await settled(service as ServiceUnderTest, orderId)).toEqual([]);
     expect(notified(orderId)).toEqual([]);
     expect(smtp.received.filter((m) => m.subject?.includes(channelOrderId))).toEqual([]);
@@ -182,6 +188,103 @@ describe('the notification service with a working SMTP server', () => {
   it('keeps the delivery log behind the operator key', async () => {
     const response = await fetch(`${service?.service.url}/v1/deliveries?orderId=x`, { headers: { authorization: 'Bearer wrong-key-wrong-key' } });
     expect(response.status).toBe(401);
+  });
+});
+
+describe('channel webhooks', () => {
+  let database: TestDatabase;
+  let service: ServiceUnderTest | undefined;
+  let endpoint: WebhookReceiver;
+  const secret = `whsec-${randomUUID()}-${randomUUID()}`;
+
+  const register = (channel: string, body: unknown) =>
+    fetch(`${service?.service.url}/v1/channels/${channel}/webhook`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${OPERATOR_KEY}` },
+      body: JSON.stringify(body),
+    });
+
+  beforeAll(async () => {
+    endpoint = await WebhookReceiver.start();
+    database = await createTestDatabase('notification webhooks');
+    service = await start(database);
+  });
+
+  afterAll(async () => {
+    await service?.service.close();
+    await database?.drop();
+    await endpoint?.stop();
+  });
+
+  it('posts each status change once to the channel, signed so that the right secret verifies it and a wrong one does not', async () => {
+    expect((await register('hooks-ok', { url: endpoint.url, secret })).status).toBe(200);
+    const order = accepted('lee@example.org', 'en-GB', 'hooks-ok');
+    const { orderId } = order.payload;
+    const shipment = dispatched(orderId, `${orderId}-f1`, 'TRK0100', [{ lineId: 'l1', sku: 'SKU-KETTLE', quantity: 1 }]);
+    await publish(bus, [order]);
+    await eventually(() => expectCount(endpoint.accepted(orderId), 1, 'webhook of the acceptance'));
+    await publish(bus, [shipment]);
+    await eventually(() => expectCount(endpoint.accepted(orderId), 2, 'webhooks'));
+    // The same status again under a new event id: nothing new for either recipient.
+    await publish(bus, [{ ...shipment, payload: { ...shipment.payload, metadata: meta(orderId) } }]);
+    const deliveries = await settled(service as ServiceUnderTest, orderId);
+    expect(deliveries.map((d) => [d.statusKey, d.medium, d.recipient.split(':')[0], d.state]).sort()).toEqual([
+      ['ACCEPTED', 'EMAIL', 'email', 'SENT'],
+      ['ACCEPTED', 'WEBHOOK', 'webhook', 'SENT'],
+      [`DISPATCHED:${orderId}-f1`, 'EMAIL', 'email', 'SENT'],
+      [`DISPATCHED:${orderId}-f1`, 'WEBHOOK', 'webhook', 'SENT'],
+    ]);
+
+    const received = expectCount(endpoint.accepted(orderId), 2, 'webhooks');
+    expect(received.map((r) => [r.body.status, r.body.triggeredBy])).toEqual([
+      ['ACCEPTED', 'OrderAccepted'],
+      [`DISPATCHED:${orderId}-f1`, 'ShipmentDispatched'],
+    ]);
+    expect(received[1]?.body.content).toMatchObject({ template: 'order-dispatched', trackingNumber: 'TRK0100', carrierId: 'dhl' });
+    expect(received.every((r) => !r.rawBody.includes('lee@example.org'))).toBe(true);
+    expect(received.map((r) => verifySignature(secret, r.signature, r.rawBody))).toEqual([true, true]);
+    expect(received.map((r) => verifySignature(`${secret}-wrong`, r.signature, r.rawBody))).toEqual([false, false]);
+    expect(verifySignature(secret, received[0]?.signature, received[0]?.rawBody.replace('ACCEPTED', 'CANCELLED') ?? '')).toBe(false);
+    const webhookDeliveries = deliveries.filter((d) => d.medium === 'WEBHOOK').map((d) => d.deliveryId).sort();
+    expect(received.map((r) => r.deliveryId).sort()).toEqual(webhookDeliveries);
+    expect(
+      notified(orderId)
+        .filter((e) => e.payload.medium === 'WEBHOOK')
+        .map((e) => e.payload.notificationId)
+        .sort(),
+    ).toEqual(webhookDeliveries);
+  });
+
+  it('retries an endpoint that is down for a while and delivers once it is back', async () => {
+    expect((await register('hooks-flaky', { url: endpoint.url, secret })).status).toBe(200);
+    endpoint.failNext = 2;
+    const order = accepted(null, null, 'hooks-flaky');
+    await publish(bus, [order]);
+    const [delivery] = await eventually(async () => expectCount(await settled(service as ServiceUnderTest, order.payload.orderId), 1, 'deliveries'));
+    expect(delivery).toMatchObject({ medium: 'WEBHOOK', state: 'SENT', attempts: 3 });
+    expect(endpoint.requests.filter((r) => r.body.orderId === order.payload.orderId).map((r) => r.status)).toEqual([503, 503, 204]);
+  });
+
+  it('records a webhook FAILED after the retry budget when the endpoint stays down, and publishes no CustomerNotified for it', async () => {
+    const down = await WebhookReceiver.start();
+    down.failing = true;
+    try {
+      expect((await register('hooks-down', { url: down.url, secret })).status).toBe(200);
+      const order = accepted(null, null, 'hooks-down');
+      await publish(bus, [order]);
+      const [delivery] = await eventually(async () => expectCount(await settled(service as ServiceUnderTest, order.payload.orderId), 1, 'deliveries'));
+      expect(delivery).toMatchObject({ medium: 'WEBHOOK', state: 'FAILED', attempts: 3, lastError: 'webhook endpoint answered 503' });
+      expect(down.requests).toHaveLength(3);
+      expect(notified(order.payload.orderId)).toEqual([]);
+    } finally {
+      await down.stop();
+    }
+  });
+
+  it('refuses a registration without a usable URL and secret, naming both', async () => {
+    const response = await register('hooks-bad', { url: 'ftp://x', secret: 'short' });
+    expect(response.status).toBe(400);
+    expect(JSON.stringify(await response.json())).toMatch(/url: an http:\/\/ or https:\/\/ URL.*secret: 32-512 characters/);
   });
 });
 
