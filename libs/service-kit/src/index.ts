@@ -17,3 +17,4 @@ export {
 } from './start-service';
 export { runServiceMain } from './main';
 export { DueWorkLoop, dueWorkLoopProvider, type DueBatchWork, type DueWorkParts, type DueItemWork, type DueWorkLogger, type DueWorkLoopOptions, type DueWorkTransaction } from './due-work-loop';
+export { operatorKeyGuard } from './operator-key';

@@ -1,44 +1,11 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
-import {
-  BadRequestException,
-  Body,
-  CanActivate,
-  Controller,
-  Delete,
-  ExecutionContext,
-  Get,
-  HttpCode,
-  Inject,
-  Injectable,
-  Post,
-  ServiceUnavailableException,
-  UnauthorizedException,
-  UseGuards,
-} from '@nestjs/common';
+import { BadRequestException, Body, Controller, Delete, Get, HttpCode, Inject, Post, UseGuards } from '@nestjs/common';
 import { Outbox } from '@switchyard/messaging';
-import { SERVICE_SETTINGS } from '@switchyard/service-kit';
+import { operatorKeyGuard } from '@switchyard/service-kit';
 import { DataSource } from 'typeorm';
 import { outgoing, Warehouse } from './warehouse';
-import type { SimulatorSettings } from './warehouse-simulator.settings';
-
-const digest = (text: string): Buffer => createHash('sha256').update(text).digest();
 
 /** `Authorization: Bearer <OPERATOR_KEY>`, compared in constant time; without OPERATOR_KEY the endpoints are off. */
-@Injectable()
-class OperatorKeyGuard implements CanActivate {
-  constructor(@Inject(SERVICE_SETTINGS) private readonly settings: SimulatorSettings) {}
-
-  canActivate(context: ExecutionContext): boolean {
-    const key = this.settings.OPERATOR_KEY;
-    if (key === undefined) throw new ServiceUnavailableException('control endpoints are off: start the simulator with OPERATOR_KEY set');
-    const header = context.switchToHttp().getRequest<{ headers: Record<string, string | undefined> }>().headers['authorization'] ?? '';
-    const presented = /^Bearer (\S+)$/.exec(header)?.[1];
-    if (presented === undefined || !timingSafeEqual(digest(presented), digest(key))) {
-      throw new UnauthorizedException('send the operator key as "Authorization: Bearer <OPERATOR_KEY>"');
-    }
-    return true;
-  }
-}
+const OperatorKeyGuard = operatorKeyGuard('OPERATOR_KEY', 'control endpoints are off: start the simulator with OPERATOR_KEY set');
 
 type Body_ = Record<string, unknown>;
 
