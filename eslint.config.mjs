@@ -34,6 +34,8 @@ export default [
             { sourceTag: 'type:contracts', onlyDependOnLibsWithTags: ['type:contracts'] },
             { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:infra', 'type:contracts', 'type:domain'] },
             // End-to-end suites start services as processes; they import only libraries.
+            // The runnable platform (every service in one process, or each as its own) and the benchmark harness that drives it.
+            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:app', 'type:service', 'type:infra', 'type:contracts', 'type:domain'] },
             { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['type:infra', 'type:contracts', 'type:domain'] },
             {
               sourceTag: 'type:domain',

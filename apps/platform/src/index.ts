@@ -1,0 +1,1 @@
+export { platformServices } from './services';
