@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
 import { createTestDatabase, type TestDatabase } from '@switchyard/infra';
-import { ServiceProcess, startServiceProcess } from './service-process';
+import { ServiceProcess, startServiceProcess } from '@switchyard/service-kit';
 
 export const LOCATIONS = ['dc-berlin', 'dc-leipzig', 'dc-munich'] as const;
 export type LocationId = (typeof LOCATIONS)[number];
@@ -68,7 +68,7 @@ export class Spine {
     };
     const processes = new Map<string, ServiceProcess>();
     const started = await Promise.allSettled(
-      Object.entries(services).map(async ([name, own]) => processes.set(name, await startServiceProcess(name, { ...common, ...own }))),
+      Object.entries(services).map(async ([name, own]) => processes.set(name, await startServiceProcess(name, { env: { ...common, ...own } }))),
     );
     const failed = started.filter((s): s is PromiseRejectedResult => s.status === 'rejected');
     if (failed.length > 0) {

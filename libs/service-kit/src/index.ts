@@ -18,3 +18,4 @@ export {
 export { runServiceMain } from './main';
 export { DueWorkLoop, dueWorkLoopProvider, type DueBatchWork, type DueWorkParts, type DueItemWork, type DueWorkLogger, type DueWorkLoopOptions, type DueWorkTransaction } from './due-work-loop';
 export { operatorKeyGuard } from './operator-key';
+export { startServiceProcess, type ServiceProcess, type StartServiceProcessOptions } from './service-process';

@@ -12,7 +12,8 @@ export function carrierTablerateService(env: NodeJS.ProcessEnv = process.env): S
   return {
     // One consumer group per carrier id: adapters of different carriers never share partitions.
     name: `carrier-${carrierId}`,
-    schema: 'carrier_tablerate',
+    // A schema per carrier id too: two adapters in one database (the embedded platform runs three) never share an inbox or outbox.
+    schema: `carrier_${carrierId.replace(/-/g, '_')}`,
     module: CarrierTablerateModule,
     consumes: [requestTopic(carrierId)],
     publishes: ['carrier.adapter.replies'],

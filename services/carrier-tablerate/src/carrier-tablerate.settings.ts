@@ -5,8 +5,8 @@ import { settings, type ConfigOf } from '@switchyard/service-kit';
 export const tablerateSettings = {
   CARRIER_ID: settings.string({
     default: 'tablerate',
-    pattern: /^[a-z0-9][a-z0-9_-]{0,62}$/,
-    doc: 'carrier id this adapter answers for: it reads carrier.adapter.requests.<CARRIER_ID>',
+    pattern: /^[a-z0-9][a-z0-9_-]{0,31}$/,
+    doc: 'carrier id this adapter answers for (up to 32 characters): it reads carrier.adapter.requests.<CARRIER_ID> and keeps its messaging tables in schema carrier_<id>',
   }),
   RATE_TABLE_FILE: settings.string({
     default: join(__dirname, '..', 'config', 'rate-table.yaml'),
