@@ -4,27 +4,29 @@ import { AnyEvent, keyOf, topicOf } from '@switchyard/contracts';
 import type { OutgoingEvent } from '@switchyard/messaging';
 import { SERVICE_SETTINGS, ServiceLogger, type DueWorkTransaction } from '@switchyard/service-kit';
 import type { EntityManager } from 'typeorm';
+import { renderAlertEmail, slackPayload, type AlertContent, type AlertKind } from './alerts';
+import { Contacts, ERASED, type OrderContact } from './contacts';
 import { EmailSender, withoutAddresses } from './email-sender';
 import type { NotificationSettings } from './notification.settings';
 import { renderEmail, type MessageContent } from './templates';
 import { webhookBody, WebhookSender } from './webhook-sender';
 
-/** The customer data of one order, as OrderAccepted carried it. Personal data: never logged. */
-export interface OrderContact {
-  readonly orderId: string;
-  readonly channel: string;
-  readonly channelOrderId: string;
-  readonly contactReference: string;
-  readonly email: string | null;
-  readonly locale: string | null;
-}
-
 /** One message to send, before it is queued: the key (order, status, recipient) comes from it. */
 export interface NewDelivery {
   readonly orderId: string;
-  /** The meaningful change, e.g. ACCEPTED or DISPATCHED:<fulfilmentId> (each shipment is a change of its own). */
+  /** The meaningful change, e.g. ACCEPTED or DISPATCHED:<fulfilmentId>; its first part is the opt-out category. */
   readonly statusKey: string;
   readonly content: MessageContent;
+  /** Whether the customer is emailed (see the status table in docs/notification.md); the channel's webhook always hears. */
+  readonly toCustomer: boolean;
+  readonly triggeredBy: string;
+  readonly causedBy: string;
+}
+
+/** One operations alert, before it is queued (key: order, `ALERT:<kind>[:<episode>]`, ops recipient). */
+export interface NewAlert {
+  readonly statusKey: string;
+  readonly content: AlertContent;
   readonly triggeredBy: string;
   readonly causedBy: string;
 }
@@ -36,6 +38,7 @@ export interface DeliveryView {
   readonly deliveryId: string;
   readonly orderId: string;
   readonly statusKey: string;
+  /** `email:<contactReference>`, `webhook:<channel>`, `ops:email` or `ops:webhook`: never an address. */
   readonly recipient: string;
   readonly medium: Medium;
   readonly template: string;
@@ -44,67 +47,116 @@ export interface DeliveryView {
   readonly lastError: string | null;
 }
 
+export interface DeliveryPage {
+  readonly deliveries: DeliveryView[];
+  /** Pass as `after` for the next page; null on the last page. */
+  readonly next: string | null;
+}
+
+export type RedeliveryOutcome = 'REQUEUED' | 'NOT_FOUND' | 'NOT_FAILED' | 'ERASED';
+
 interface DueDelivery {
   readonly deliveryId: string;
   readonly orderId: string;
 }
 
+interface DeliveryRow {
+  delivery_id: string;
+  order_id: string;
+  status_key: string;
+  recipient: string;
+  medium: Medium;
+  template: string;
+  state: DeliveryState;
+  attempts: number;
+  last_error: string | null;
+}
+
+const VIEW_COLUMNS = 'delivery_id, order_id, status_key, recipient, medium, template, state, attempts, last_error';
+const toView = (r: DeliveryRow): DeliveryView => ({
+  deliveryId: r.delivery_id,
+  orderId: r.order_id,
+  statusKey: r.status_key,
+  recipient: r.recipient,
+  medium: r.medium,
+  template: r.template,
+  state: r.state,
+  attempts: r.attempts,
+  lastError: r.last_error,
+});
+
+export const OPS_EMAIL_RECIPIENT = 'ops:email';
+export const OPS_WEBHOOK_RECIPIENT = 'ops:webhook';
+
 const toOutgoing = (event: AnyEvent): OutgoingEvent => ({ topic: topicOf(event), key: keyOf(event), event });
+
+/** How one try of a delivery goes out; `notify` names the contact reference for CustomerNotified (none for operations). */
+interface Send {
+  readonly send: () => Promise<void>;
+  readonly notify?: string;
+}
 
 /**
  * The delivery log, which is also the durable queue: a status event queues its messages in the handler's
  * transaction; the delivery loop sends what is due, retrying with doubling backoff, and records SENT (publishing
- * CustomerNotified in the same transaction) or, after DELIVERY_MAX_ATTEMPTS, FAILED.
+ * CustomerNotified in the same transaction, for customer and channel messages) or, after DELIVERY_MAX_ATTEMPTS, FAILED.
  */
 @Injectable()
 export class Deliveries {
   constructor(
     @Inject(SERVICE_SETTINGS) private readonly settings: NotificationSettings,
+    @Inject(Contacts) private readonly contacts: Contacts,
     @Inject(EmailSender) private readonly email: EmailSender,
     @Inject(WebhookSender) private readonly webhooks: WebhookSender,
     @Inject(ServiceLogger) private readonly logger: ServiceLogger,
   ) {}
 
-  /** Records the order's contact; the first OrderAccepted wins (a redelivery changes nothing, an erasure is not undone). */
-  async recordContact(em: EntityManager, contact: OrderContact): Promise<void> {
-    await em.query(
-      `INSERT INTO notification.order_contacts (order_id, channel, channel_order_id, contact_reference, email, locale)
-       VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (order_id) DO NOTHING`,
-      [contact.orderId, contact.channel, contact.channelOrderId, contact.contactReference, contact.email, contact.locale],
-    );
-  }
-
-  async contactOf(em: EntityManager, orderId: string): Promise<OrderContact | undefined> {
-    const [row]: { channel: string; channel_order_id: string; contact_reference: string; email: string | null; locale: string | null }[] = await em.query(
-      `SELECT channel, channel_order_id, contact_reference, email, locale FROM notification.order_contacts WHERE order_id = $1`,
-      [orderId],
-    );
-    return row && { orderId, channel: row.channel, channelOrderId: row.channel_order_id, contactReference: row.contact_reference, email: row.email, locale: row.locale };
-  }
-
   /**
-   * Queues the messages one status change deserves: the customer's email (unless they have no address: opted out
-   * or erased) and the channel's webhook (when the channel registered one; it carries no contact data, so it is
-   * sent whatever the customer's email preferences). A (order, status, recipient) queued before queues nothing.
+   * Queues the messages one status change deserves: the customer's email (when the status is one customers hear
+   * about, they have an address, and they did not opt out of its category) and the channel's webhook (when the
+   * channel registered one; it carries no contact data, so it is sent whatever the customer's preferences).
+   * A (order, status, recipient) queued before queues nothing.
    */
   async queue(em: EntityManager, contact: OrderContact, delivery: NewDelivery, now: Date): Promise<void> {
-    if (contact.email === null) {
-      this.logger.info('customer has no email address (opted out or erased); no email', { orderId: delivery.orderId, status: delivery.statusKey });
+    const category = delivery.statusKey.split(':')[0] as string;
+    if (!delivery.toCustomer) {
+      // a status the customer is not emailed about (see the status table)
+    } else if (contact.email === null || contact.contactReference === null) {
+      this.logger.info('customer has no email address (opted out, erased or unknown); no email', { orderId: delivery.orderId, status: delivery.statusKey });
+    } else if (await this.contacts.optedOut(em, contact, category)) {
+      this.logger.info('customer opted out of this kind of email; no email', { orderId: delivery.orderId, status: delivery.statusKey, category });
     } else {
-      await this.insert(em, delivery, 'EMAIL', `email:${contact.contactReference}`, now);
+      await this.insert(em, { ...delivery, medium: 'EMAIL', recipient: `email:${contact.contactReference}` }, now);
     }
     const [webhook]: unknown[] = await em.query(`SELECT 1 FROM notification.channel_webhooks WHERE channel = $1`, [contact.channel]);
-    if (webhook) await this.insert(em, delivery, 'WEBHOOK', `webhook:${contact.channel}`, now);
+    if (webhook) await this.insert(em, { ...delivery, medium: 'WEBHOOK', recipient: `webhook:${contact.channel}` }, now);
   }
 
-  private async insert(em: EntityManager, delivery: NewDelivery, medium: Medium, recipient: string, now: Date): Promise<void> {
+  /** Queues an operations alert to each configured operations recipient (OPS_WEBHOOK_URL, OPS_EMAIL). */
+  async queueAlert(em: EntityManager, alert: NewAlert, now: Date): Promise<void> {
+    const { orderId, kind } = alert.content;
+    const recipients: [Medium, string][] = [];
+    if (this.settings.OPS_WEBHOOK_URL) recipients.push(['WEBHOOK', OPS_WEBHOOK_RECIPIENT]);
+    if (this.settings.OPS_EMAIL) recipients.push(['EMAIL', OPS_EMAIL_RECIPIENT]);
+    if (recipients.length === 0) {
+      this.logger.warn('operations alert with no OPS_WEBHOOK_URL or OPS_EMAIL to send it to; logged only', { orderId, alert: kind, summary: alert.content.summary });
+      return;
+    }
+    for (const [medium, recipient] of recipients) await this.insert(em, { ...alert, orderId, medium, recipient }, now);
+  }
+
+  private async insert(
+    em: EntityManager,
+    d: { orderId: string; statusKey: string; content: MessageContent | AlertContent; triggeredBy: string; causedBy: string; medium: Medium; recipient: string },
+    now: Date,
+  ): Promise<void> {
     const inserted: unknown[] = await em.query(
       `INSERT INTO notification.deliveries (delivery_id, order_id, status_key, recipient, medium, template, triggered_by, caused_by, content, state, next_attempt_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'PENDING', $10)
        ON CONFLICT (order_id, status_key, recipient) DO NOTHING RETURNING delivery_id`,
-      [randomUUID(), delivery.orderId, delivery.statusKey, recipient, medium, delivery.content.template, delivery.triggeredBy, delivery.causedBy, JSON.stringify(delivery.content), now],
+      [randomUUID(), d.orderId, d.statusKey, d.recipient, d.medium, d.content.template, d.triggeredBy, d.causedBy, JSON.stringify(d.content), now],
     );
-    if (inserted.length === 0) this.logger.info('message for this status already queued; nothing new', { orderId: delivery.orderId, status: delivery.statusKey, medium });
+    if (inserted.length === 0) this.logger.info('message for this status already queued; nothing new', { orderId: d.orderId, status: d.statusKey, medium: d.medium });
   }
 
   /** Deliveries whose time has come (a plain read; `deliver` claims each). */
@@ -116,40 +168,24 @@ export class Deliveries {
     return rows.map((r) => ({ deliveryId: r.delivery_id, orderId: r.order_id }));
   }
 
-  /** Claims one due delivery and tries it once: SENT + CustomerNotified, or the next try scheduled, or FAILED. */
+  /** Claims one due delivery and tries it once: SENT (+ CustomerNotified), or the next try scheduled, or FAILED. */
   async deliver(tx: DueWorkTransaction, due: DueDelivery): Promise<boolean> {
     const em = tx.entityManager;
-    const [row]: { order_id: string; status_key: string; medium: Medium; template: string; triggered_by: string; caused_by: string; content: MessageContent; attempts: number }[] =
+    const [row]: { order_id: string; status_key: string; recipient: string; medium: Medium; template: string; triggered_by: string; caused_by: string; content: MessageContent | AlertContent; attempts: number }[] =
       await em.query(
-        `SELECT order_id, status_key, medium, template, triggered_by, caused_by, content, attempts FROM notification.deliveries
+        `SELECT order_id, status_key, recipient, medium, template, triggered_by, caused_by, content, attempts FROM notification.deliveries
          WHERE delivery_id = $1 AND state = 'PENDING' AND next_attempt_at <= $2 FOR UPDATE SKIP LOCKED`,
         [due.deliveryId, tx.now],
       );
     if (!row) return false;
-    const contact = await this.contactOf(em, row.order_id);
     const attempt = row.attempts + 1;
-    let send: () => Promise<void>;
-    if (!contact) {
-      await this.fail(em, due.deliveryId, row.attempts, 'the order has no contact record any more; not sent');
+    const how = await this.howToSend(em, due.deliveryId, row, tx.now);
+    if (typeof how === 'string') {
+      await this.fail(em, due.deliveryId, row.attempts, how);
       return true;
-    } else if (row.medium === 'EMAIL') {
-      const address = contact.email;
-      if (address === null) {
-        await this.fail(em, due.deliveryId, row.attempts, 'no email address for the order any more (erased or opted out); not sent');
-        return true;
-      }
-      send = () => this.email.send(address, renderEmail(row.content, contact.locale), `<${due.deliveryId}@notification.switchyard>`);
-    } else {
-      const [endpoint]: { url: string; secret: string }[] = await em.query(`SELECT url, secret FROM notification.channel_webhooks WHERE channel = $1`, [contact.channel]);
-      if (!endpoint) {
-        await this.fail(em, due.deliveryId, row.attempts, `channel ${contact.channel} has no webhook any more; not sent`);
-        return true;
-      }
-      const body = webhookBody({ deliveryId: due.deliveryId, orderId: row.order_id, channel: contact.channel, channelOrderId: contact.channelOrderId, status: row.status_key, triggeredBy: row.triggered_by, content: row.content });
-      send = () => this.webhooks.send(endpoint, body, due.deliveryId, tx.now);
     }
     try {
-      await send();
+      await how.send();
     } catch (error) {
       const reason = withoutAddresses(error instanceof Error ? error.message : String(error));
       if (attempt >= this.settings.DELIVERY_MAX_ATTEMPTS) {
@@ -171,6 +207,7 @@ export class Deliveries {
       attempt,
       tx.now,
     ]);
+    if (how.notify === undefined) return true;
     await tx.publish([
       toOutgoing({
         type: 'CustomerNotified',
@@ -181,11 +218,44 @@ export class Deliveries {
           template: row.template,
           medium: row.medium,
           triggeredBy: row.triggered_by,
-          contactReference: contact.contactReference,
+          contactReference: how.notify,
         },
       }),
     ]);
     return true;
+  }
+
+  /** How to send this delivery now, or why it cannot be sent at all (it then FAILS at once). */
+  private async howToSend(
+    em: EntityManager,
+    deliveryId: string,
+    row: { order_id: string; status_key: string; recipient: string; triggered_by: string; content: MessageContent | AlertContent },
+    now: Date,
+  ): Promise<Send | string> {
+    const content = row.content;
+    if (content.template === 'ops-alert') {
+      if (row.recipient === OPS_EMAIL_RECIPIENT) {
+        const to = this.settings.OPS_EMAIL;
+        if (!to) return 'OPS_EMAIL is not set any more; not sent';
+        return { send: () => this.email.send(to, renderAlertEmail(content), `<${deliveryId}@notification.switchyard>`) };
+      }
+      const url = this.settings.OPS_WEBHOOK_URL;
+      if (!url) return 'OPS_WEBHOOK_URL is not set any more; not sent';
+      const body = JSON.stringify(slackPayload(content));
+      return { send: () => this.webhooks.send({ url, secret: this.settings.OPS_WEBHOOK_SECRET }, body, deliveryId, now) };
+    }
+    const contact = await this.contacts.of(em, row.order_id);
+    if (!contact) return 'the order has no contact record any more; not sent';
+    if (row.recipient.startsWith('email:')) {
+      const address = contact.email;
+      if (address === null) return `no email address for the order any more (${ERASED} or opted out); not sent`;
+      const locale = await this.contacts.localeFor(em, contact);
+      return { send: () => this.email.send(address, renderEmail(content, locale), `<${deliveryId}@notification.switchyard>`), notify: contact.contactReference ?? row.recipient };
+    }
+    const [endpoint]: { url: string; secret: string }[] = await em.query(`SELECT url, secret FROM notification.channel_webhooks WHERE channel = $1`, [contact.channel]);
+    if (!endpoint) return `channel ${contact.channel} has no webhook any more; not sent`;
+    const body = webhookBody({ deliveryId, orderId: row.order_id, channel: contact.channel, channelOrderId: contact.channelOrderId, status: row.status_key, triggeredBy: row.triggered_by, content });
+    return { send: () => this.webhooks.send(endpoint, body, deliveryId, now), notify: contact.contactReference ?? row.recipient };
   }
 
   private async fail(em: EntityManager, deliveryId: string, attempts: number, reason: string): Promise<void> {
@@ -195,11 +265,34 @@ export class Deliveries {
 
   /** The delivery log of one order, for operations and tests (no contact data in it). */
   async ofOrder(em: EntityManager, orderId: string): Promise<DeliveryView[]> {
-    const rows: { delivery_id: string; status_key: string; recipient: string; medium: Medium; template: string; state: DeliveryState; attempts: number; last_error: string | null }[] =
-      await em.query(
-        `SELECT delivery_id, status_key, recipient, medium, template, state, attempts, last_error FROM notification.deliveries WHERE order_id = $1 ORDER BY created_at, status_key`,
-        [orderId],
-      );
-    return rows.map((r) => ({ deliveryId: r.delivery_id, orderId, statusKey: r.status_key, recipient: r.recipient, medium: r.medium, template: r.template, state: r.state, attempts: r.attempts, lastError: r.last_error }));
+    const rows: DeliveryRow[] = await em.query(`SELECT ${VIEW_COLUMNS} FROM notification.deliveries WHERE order_id = $1 ORDER BY created_at, status_key, recipient`, [orderId]);
+    return rows.map(toView);
+  }
+
+  /** FAILED deliveries of all orders, oldest first, `limit` at a time after the cursor `after`. */
+  async failed(em: EntityManager, limit: number, after: string | undefined): Promise<DeliveryPage> {
+    const rows: (DeliveryRow & { seq: string })[] = await em.query(
+      `SELECT ${VIEW_COLUMNS}, seq FROM notification.deliveries WHERE state = 'FAILED' AND seq > $1 ORDER BY seq LIMIT $2`,
+      [after ?? '0', limit + 1],
+    );
+    const page = rows.slice(0, limit);
+    return { deliveries: page.map(toView), next: rows.length > limit ? (page[page.length - 1]?.seq ?? null) : null };
+  }
+
+  /**
+   * Puts a FAILED delivery back in the queue: PENDING, due now, attempts reset, the same delivery id (and so the
+   * same Message-ID / Switchyard-Delivery, so receivers de-duplicate). An email stopped by an erasure stays FAILED.
+   */
+  async redeliver(em: EntityManager, deliveryId: string, now: Date): Promise<RedeliveryOutcome> {
+    const [row]: { state: DeliveryState; last_error: string | null }[] = await em.query(`SELECT state, last_error FROM notification.deliveries WHERE delivery_id = $1 FOR UPDATE`, [deliveryId]);
+    if (!row) return 'NOT_FOUND';
+    if (row.state !== 'FAILED') return 'NOT_FAILED';
+    if (row.last_error === ERASED) return 'ERASED';
+    await em.query(`UPDATE notification.deliveries SET state = 'PENDING', attempts = 0, next_attempt_at = $2 WHERE delivery_id = $1`, [deliveryId, now]);
+    this.logger.info('FAILED delivery queued again by an operator', { deliveryId });
+    return 'REQUEUED';
   }
 }
+
+/** The status key of an alert: one per (order, kind[, episode]) and recipient. */
+export const alertKey = (kind: AlertKind, episode?: string): string => (episode === undefined ? `ALERT:${kind}` : `ALERT:${kind}:${episode}`);

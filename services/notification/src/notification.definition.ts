@@ -1,6 +1,7 @@
 import type { ServiceDefinition } from '@switchyard/service-kit';
 import { CreateNotification1795400000000 } from './migrations/1795400000000-create-notification';
 import { ChannelWebhooks1795400000001 } from './migrations/1795400000001-channel-webhooks';
+import { ParkingPreferencesAlerts1795400000002 } from './migrations/1795400000002-parking-preferences-alerts';
 import { NotificationModule } from './notification.module';
 import { notificationSettings } from './notification.settings';
 
@@ -8,10 +9,10 @@ export const notificationService: ServiceDefinition<typeof notificationSettings>
   name: 'notification',
   schema: 'notification',
   module: NotificationModule,
-  consumes: ['orders.lifecycle', 'fulfilment.events'],
+  consumes: ['orders.lifecycle', 'fulfilment.events', 'routing.events', 'carrier.events'],
   publishes: ['notification.events'],
-  migrations: [CreateNotification1795400000000, ChannelWebhooks1795400000001],
+  migrations: [CreateNotification1795400000000, ChannelWebhooks1795400000001, ParkingPreferencesAlerts1795400000002],
   settings: notificationSettings,
-  // Shared topics: the status events not (yet) turned into messages are skipped, not dead-lettered.
+  // Shared topics: the events that are not status changes (commands, replies) are skipped, not dead-lettered.
   unhandledEvents: 'ignore',
 };

@@ -11,6 +11,13 @@ export const notificationSettings = {
   DELIVERY_BACKOFF_MS: settings.int({ default: 5_000, min: 1, max: 3_600_000, doc: 'wait before the second try; doubles with each further try' }),
   OPERATOR_KEY: settings.optional(settings.string({ secret: true, pattern: /^\S{16,}$/, doc: 'bearer key for the operations endpoints (16+ characters); unset turns them off' })),
   DELIVERY_BACKOFF_MAX_MS: settings.int({ default: 3_600_000, min: 1, max: 24 * 3_600_000, doc: 'longest wait between two tries' }),
+  OPS_WEBHOOK_URL: settings.optional(
+    settings.url({ protocols: ['http:', 'https:'], secret: true, doc: 'operations alerts go here as a Slack-compatible { text, blocks } POST (the URL is a secret, as Slack webhook URLs are); unset: no alert webhook' }),
+  ),
+  OPS_WEBHOOK_SECRET: settings.optional(settings.string({ secret: true, pattern: /^\S{32,512}$/, doc: 'when set, alert webhooks are signed like channel webhooks (Switchyard-Signature), 32-512 characters' })),
+  OPS_EMAIL: settings.optional(settings.string({ pattern: /^[^\s@<>]+@[^\s@<>]+$/, doc: 'operations alerts are emailed to this address; unset: no alert email' })),
+  BACKORDER_ALERT_AGE_MS: settings.int({ default: 3 * 24 * 3_600_000, min: 1, max: 365 * 24 * 3_600_000, doc: 'an order held or back-ordered for longer than this raises a BACKORDER_AGEING alert' }),
+  ALERT_SCAN_INTERVAL_MS: settings.int({ default: 60_000, min: 10, max: 3_600_000, doc: 'how often the alert loop looks for ageing back-orders and passed promised dates' }),
 };
 
 export type NotificationSettings = ConfigOf<typeof notificationSettings>;

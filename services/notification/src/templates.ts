@@ -15,7 +15,27 @@ export type MessageContent =
       readonly trackingUrl: string | null;
       readonly lines: readonly ItemLine[];
     }
-  | { readonly template: 'order-cancelled'; readonly channelOrderId: string; readonly reason: string; readonly lines: readonly ItemLine[] };
+  | { readonly template: 'order-cancelled'; readonly channelOrderId: string; readonly reason: string; readonly lines: readonly ItemLine[] }
+  | { readonly template: 'order-rejected'; readonly channelOrderId: string; readonly reason: string; readonly detail: string }
+  | { readonly template: 'order-held'; readonly channelOrderId: string; readonly reason: string; readonly lines: readonly ItemLine[] }
+  | { readonly template: 'order-released'; readonly channelOrderId: string }
+  | { readonly template: 'order-split'; readonly channelOrderId: string; readonly shipments: readonly PlannedPart[]; readonly backOrderedLines: readonly ItemLine[] }
+  | { readonly template: 'order-completed'; readonly channelOrderId: string; readonly shipments: readonly ShippedPart[]; readonly cancelledLines: readonly ItemLine[] };
+
+/** One shipment of a split order as planned: its items and when they are expected (ISO date). */
+export interface PlannedPart {
+  readonly shipmentId: string;
+  readonly estimatedDelivery: string;
+  readonly lines: readonly ItemLine[];
+}
+
+/** One shipment that left, as the completion lists it. */
+export interface ShippedPart {
+  readonly fulfilmentId: string;
+  readonly carrierId: string;
+  readonly trackingNumber: string;
+  readonly lines: readonly ItemLine[];
+}
 
 export interface RenderedEmail {
   readonly language: Language;
@@ -41,6 +61,8 @@ interface Parts {
   readonly subject: string;
   readonly intro: string;
   readonly items: readonly ItemLine[];
+  /** Further item lists under a heading each (the parts of a split order). */
+  readonly groups?: readonly { readonly heading: string; readonly items: readonly ItemLine[] }[];
   readonly details: readonly string[];
   readonly link?: { readonly label: string; readonly url: string };
 }
@@ -54,6 +76,14 @@ const words = {
     tracking: (n: string) => `Tracking number: ${n}`,
     track: 'Track your shipment',
     reason: (r: string) => `Reason: ${r}`,
+    rejected: (id: string) => ({ subject: `We could not accept your order ${id}`, intro: `We are sorry: your order ${id} could not be accepted, and nothing will be charged or shipped.` }),
+    held: (id: string) => ({ subject: `Some items of your order ${id} are delayed`, intro: `The following items of your order ${id} are not in stock yet. We will send them as soon as they arrive:` }),
+    released: (id: string) => ({ subject: `Your order ${id} is being prepared again`, intro: `Good news: your order ${id} is no longer waiting and is being prepared.` }),
+    split: (id: string) => ({ subject: `Your order ${id} will arrive in several parts`, intro: `To get your order ${id} to you quickly, it will come in several shipments:` }),
+    part: (n: number, date: string) => `Shipment ${n}, expected by ${date}:`,
+    later: 'Later, once back in stock:',
+    completed: (id: string) => ({ subject: `All of your order ${id} is on its way`, intro: `Every shipment of your order ${id} has left our warehouses:` }),
+    notShipped: 'Not shipped:',
   },
   de: {
     accepted: (id: string) => ({ subject: `Wir haben Ihre Bestellung ${id} erhalten`, intro: `Vielen Dank! Ihre Bestellung ${id} wurde angenommen und wird vorbereitet.` }),
@@ -63,12 +93,25 @@ const words = {
     tracking: (n: string) => `Sendungsnummer: ${n}`,
     track: 'Sendung verfolgen',
     reason: (r: string) => `Grund: ${r}`,
+    rejected: (id: string) => ({ subject: `Wir konnten Ihre Bestellung ${id} nicht annehmen`, intro: `Es tut uns leid: Ihre Bestellung ${id} konnte nicht angenommen werden; es wird nichts berechnet oder versandt.` }),
+    held: (id: string) => ({ subject: `Einige Artikel Ihrer Bestellung ${id} verzögern sich`, intro: `Die folgenden Artikel Ihrer Bestellung ${id} sind noch nicht vorrätig. Wir senden sie, sobald sie eintreffen:` }),
+    released: (id: string) => ({ subject: `Ihre Bestellung ${id} wird wieder vorbereitet`, intro: `Gute Nachricht: Ihre Bestellung ${id} wartet nicht mehr und wird vorbereitet.` }),
+    split: (id: string) => ({ subject: `Ihre Bestellung ${id} kommt in mehreren Sendungen`, intro: `Damit Ihre Bestellung ${id} schnell bei Ihnen ist, kommt sie in mehreren Sendungen:` }),
+    part: (n: number, date: string) => `Sendung ${n}, voraussichtlich bis ${date}:`,
+    later: 'Später, sobald wieder vorrätig:',
+    completed: (id: string) => ({ subject: `Ihre Bestellung ${id} ist vollständig unterwegs`, intro: `Alle Sendungen Ihrer Bestellung ${id} haben unsere Lager verlassen:` }),
+    notShipped: 'Nicht versandt:',
   },
 } as const;
 
 const reasonText: Record<Language, Record<string, string>> = {
   en: { CUSTOMER_REQUEST: 'cancelled at your request', OUT_OF_STOCK: 'out of stock', PAYMENT_FAILED: 'the payment failed', FRAUD: 'the order could not be verified', OPERATOR: 'cancelled by our team', OTHER: 'other' },
   de: { CUSTOMER_REQUEST: 'auf Ihren Wunsch storniert', OUT_OF_STOCK: 'nicht vorrätig', PAYMENT_FAILED: 'die Zahlung ist fehlgeschlagen', FRAUD: 'die Bestellung konnte nicht geprüft werden', OPERATOR: 'von unserem Team storniert', OTHER: 'sonstiges' },
+};
+
+const rejectionText: Record<Language, Record<string, string>> = {
+  en: { DUPLICATE_ORDER: 'the order was already received', UNKNOWN_CHANNEL: 'the shop is not set up for ordering', INVALID_ORDER: 'the order was incomplete', UNKNOWN_SKU: 'an item is not available', UNSERVICEABLE_DESTINATION: 'we cannot deliver to the address', OTHER: 'other' },
+  de: { DUPLICATE_ORDER: 'die Bestellung liegt bereits vor', UNKNOWN_CHANNEL: 'der Shop ist nicht für Bestellungen eingerichtet', INVALID_ORDER: 'die Bestellung war unvollständig', UNKNOWN_SKU: 'ein Artikel ist nicht erhältlich', UNSERVICEABLE_DESTINATION: 'an diese Adresse können wir nicht liefern', OTHER: 'sonstiges' },
 };
 
 function partsOf(content: MessageContent, language: Language): Parts {
@@ -85,6 +128,29 @@ function partsOf(content: MessageContent, language: Language): Parts {
       };
     case 'order-cancelled':
       return { ...w.cancelled(content.channelOrderId), items: content.lines, details: [w.reason(reasonText[language][content.reason] ?? reasonText[language]['OTHER'])] };
+    case 'order-rejected':
+      return { ...w.rejected(content.channelOrderId), items: [], details: [w.reason(rejectionText[language][content.reason] ?? rejectionText[language]['OTHER'])] };
+    case 'order-held':
+      return { ...w.held(content.channelOrderId), items: content.lines, details: [] };
+    case 'order-released':
+      return { ...w.released(content.channelOrderId), items: [], details: [] };
+    case 'order-split':
+      return {
+        ...w.split(content.channelOrderId),
+        items: [],
+        groups: [
+          ...content.shipments.map((s, i) => ({ heading: w.part(i + 1, s.estimatedDelivery), items: s.lines })),
+          ...(content.backOrderedLines.length > 0 ? [{ heading: w.later, items: content.backOrderedLines }] : []),
+        ],
+        details: [],
+      };
+    case 'order-completed':
+      return {
+        ...w.completed(content.channelOrderId),
+        items: content.shipments.flatMap((s) => s.lines),
+        groups: content.cancelledLines.length > 0 ? [{ heading: w.notShipped, items: content.cancelledLines }] : [],
+        details: [],
+      };
   }
 }
 
@@ -93,10 +159,12 @@ export function renderEmail(content: MessageContent, locale: string | null): Ren
   const language = languageOf(locale);
   const parts = partsOf(content, language);
   const item = (l: ItemLine) => `${l.quantity} × ${l.sku}`;
+  const list = (items: readonly ItemLine[]) => (items.length > 0 ? `<ul>${items.map((l) => `<li>${escapeHtml(item(l))}</li>`).join('')}</ul>` : '');
   const text = [
     parts.intro,
     '',
     ...parts.items.map((l) => `- ${item(l)}`),
+    ...(parts.groups ?? []).flatMap((g) => ['', g.heading, ...g.items.map((l) => `- ${item(l)}`)]),
     ...(parts.details.length > 0 ? ['', ...parts.details] : []),
     ...(parts.link ? ['', `${parts.link.label}: ${parts.link.url}`] : []),
     '',
@@ -104,7 +172,8 @@ export function renderEmail(content: MessageContent, locale: string | null): Ren
   const html = [
     `<!doctype html><html lang="${language}"><body>`,
     `<p>${escapeHtml(parts.intro)}</p>`,
-    parts.items.length > 0 ? `<ul>${parts.items.map((l) => `<li>${escapeHtml(item(l))}</li>`).join('')}</ul>` : '',
+    list(parts.items),
+    ...(parts.groups ?? []).map((g) => `<p>${escapeHtml(g.heading)}</p>${list(g.items)}`),
     ...parts.details.map((d) => `<p>${escapeHtml(d)}</p>`),
     parts.link ? `<p><a href="${escapeHtml(parts.link.url)}">${escapeHtml(parts.link.label)}</a></p>` : '',
     '</body></html>',

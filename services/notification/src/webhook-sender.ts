@@ -31,12 +31,13 @@ export function signature(secret: string, timestampMs: number, body: string): st
 export class WebhookSender {
   constructor(@Inject(SERVICE_SETTINGS) private readonly settings: NotificationSettings) {}
 
-  async send(endpoint: { url: string; secret: string }, body: string, deliveryId: string, now: Date): Promise<void> {
+  /** Signed when the endpoint has a secret (channel webhooks always do; the operations webhook when OPS_WEBHOOK_SECRET is set). */
+  async send(endpoint: { url: string; secret: string | undefined }, body: string, deliveryId: string, now: Date): Promise<void> {
     let response: Response;
     try {
       response = await fetch(endpoint.url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', [SIGNATURE_HEADER]: signature(endpoint.secret, now.getTime(), body), [DELIVERY_HEADER]: deliveryId },
+        headers: { 'content-type': 'application/json', ...(endpoint.secret ? { [SIGNATURE_HEADER]: signature(endpoint.secret, now.getTime(), body) } : {}), [DELIVERY_HEADER]: deliveryId },
         body,
         redirect: 'manual',
         signal: AbortSignal.timeout(this.settings.WEBHOOK_TIMEOUT_MS),
