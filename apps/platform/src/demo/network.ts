@@ -510,10 +510,10 @@ export function writeDemoFiles(dir: string, network: DemoNetwork = demoNetwork):
 }
 
 /** The environment of one carrier-tablerate adapter instance. */
-export interface CarrierAdapterEnv {
+export type CarrierAdapterEnv = {
   readonly CARRIER_ID: string;
   readonly RATE_TABLE_FILE: string;
-}
+};
 
 export interface DemoServiceEnv {
   readonly routing: NodeJS.ProcessEnv;
