@@ -162,7 +162,7 @@ export class Deliveries {
   /** Deliveries whose time has come (a plain read; `deliver` claims each). */
   async due(em: EntityManager, now: Date): Promise<DueDelivery[]> {
     const rows: { delivery_id: string; order_id: string }[] = await em.query(
-      `SELECT delivery_id, order_id FROM notification.deliveries WHERE state = 'PENDING' AND next_attempt_at <= $1 ORDER BY next_attempt_at LIMIT 100`,
+      `SELECT delivery_id, order_id FROM notification.deliveries WHERE state = 'PENDING' AND next_attempt_at <= $1 ORDER BY next_attempt_at, seq LIMIT 100`,
       [now],
     );
     return rows.map((r) => ({ deliveryId: r.delivery_id, orderId: r.order_id }));
@@ -265,7 +265,7 @@ export class Deliveries {
 
   /** The delivery log of one order, for operations and tests (no contact data in it). */
   async ofOrder(em: EntityManager, orderId: string): Promise<DeliveryView[]> {
-    const rows: DeliveryRow[] = await em.query(`SELECT ${VIEW_COLUMNS} FROM notification.deliveries WHERE order_id = $1 ORDER BY created_at, status_key, recipient`, [orderId]);
+    const rows: DeliveryRow[] = await em.query(`SELECT ${VIEW_COLUMNS} FROM notification.deliveries WHERE order_id = $1 ORDER BY seq`, [orderId]);
     return rows.map(toView);
   }
 
