@@ -11,6 +11,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const CHANNEL = /^[A-Za-z0-9_-]{1,100}$/;
 const CHANNEL_RULE = '1-100 letters, digits, "_" or "-"';
 const LOCALE = /^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/;
+const CONTACT_REFERENCE_RULE = "contactReference: the channel's contact reference, 1-200 characters";
 
 const objectOf = (body: unknown): Record<string, unknown> => (typeof body === 'object' && body !== null && !Array.isArray(body) ? (body as Record<string, unknown>) : {});
 const isText = (value: unknown, max = 200): value is string => typeof value === 'string' && value.length > 0 && value.length <= max;
@@ -106,7 +107,7 @@ export class PreferencesController {
     const { channel, contactReference, emailOptOut, locale } = objectOf(body);
     const problems: string[] = [];
     if (typeof channel !== 'string' || !CHANNEL.test(channel)) problems.push(`channel: ${CHANNEL_RULE}`);
-    if (!isText(contactReference)) problems.push('contactReference: the channel\'s contact reference, 1-200 characters');
+    if (!isText(contactReference)) problems.push(CONTACT_REFERENCE_RULE);
     if (!Array.isArray(emailOptOut) || !emailOptOut.every((c) => optOutCategories.includes(c as OptOutCategory))) problems.push(`emailOptOut: a list of ${optOutCategories.join(', ')} (empty: every email)`);
     if (locale !== null && locale !== undefined && !(typeof locale === 'string' && LOCALE.test(locale))) problems.push('locale: a BCP 47 language tag such as de-DE, or null for the order\'s own');
     if (problems.length > 0) throw new BadRequestException({ errors: problems });
@@ -141,7 +142,7 @@ export class ErasuresController {
     const problems: string[] = [];
     if (orderId !== undefined && !isText(orderId)) problems.push('orderId: the Switchyard order id');
     if (channel !== undefined && !(typeof channel === 'string' && CHANNEL.test(channel))) problems.push(`channel: ${CHANNEL_RULE}`);
-    if (contactReference !== undefined && !isText(contactReference)) problems.push('contactReference: the channel\'s contact reference, 1-200 characters');
+    if (contactReference !== undefined && !isText(contactReference)) problems.push(CONTACT_REFERENCE_RULE);
     if ((channel === undefined) !== (contactReference === undefined)) problems.push('channel and contactReference: give both, or neither');
     if (orderId === undefined && contactReference === undefined) problems.push('give orderId, or channel and contactReference, or all three');
     if (problems.length > 0) throw new BadRequestException({ errors: problems });
