@@ -105,7 +105,7 @@ describe('the notification service with a working SMTP server', () => {
     expect(harness.smtp.received.filter((m) => m.subject?.includes(channelOrderId))).toEqual([]);
   });
 
-  it('keeps a dispatch that arrives before the order\'s acceptance and tells it after the acceptance, once', async () => {
+  it('keeps a dispatch that arrives before the order\'s acceptance, across a restart, and tells it after the acceptance, once', async () => {
     const order = accepted('early@example.org', 'en-GB');
     const { orderId, channelOrderId } = order.payload;
     const shipment = dispatched(orderId, `${orderId}-f1`, 'TRK0200', [KETTLE, MUGS]);
@@ -113,6 +113,10 @@ describe('the notification service with a working SMTP server', () => {
     await publish(bus, [shipment]);
     await groupCaughtUp(bus, 'notification', ['fulfilment.events']);
     expect(await deliveriesOf(service as ServiceUnderTest, orderId)).toEqual([]);
+    // Parked durably: a restart in between loses nothing.
+    await service?.service.close();
+    service = undefined;
+    service = await start(database);
     await publish(bus, [order, resent(shipment)]);
     const deliveries = await eventually(async () => expectCount(await settled(service as ServiceUnderTest, orderId), 2, 'deliveries'));
     expect(deliveries.map((d) => [d.statusKey, d.state])).toEqual([
