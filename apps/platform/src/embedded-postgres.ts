@@ -1,7 +1,7 @@
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
-import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import { startPgliteServer, type PgliteServer } from './pglite-server';
 
 export interface EmbeddedPostgres {
   /** `postgres://` URL of the socket server in front of PGlite, for the ordinary `pg` driver and TypeORM. */
@@ -51,28 +51,25 @@ function lockDataDir(dataDir: string): () => void {
 
 /**
  * PostgreSQL in this process: PGlite (PostgreSQL compiled to WebAssembly) keeping its files in
- * `<dataDir>/pg`, served on a loopback port by pglite-socket so that the services' own `pg` pools and
- * migrations run unchanged. The socket server multiplexes its connections onto PGlite's one backend: a
- * connection waits while another holds a transaction open (isolation holds; there is no parallelism).
+ * `<dataDir>/pg`, served on a loopback port (pglite-server.ts) so that the services' own `pg` pools and
+ * migrations run unchanged. Connections take turns on PGlite's one backend: isolation holds; there is no parallelism.
  */
-export async function startEmbeddedPostgres(options: { dataDir: string; maxConnections?: number }): Promise<EmbeddedPostgres> {
+export async function startEmbeddedPostgres(options: { dataDir: string; onSlowTurn?: (waitedMs: number, holder: string) => void }): Promise<EmbeddedPostgres> {
   const dataDir = path.resolve(options.dataDir);
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const unlock = lockDataDir(dataDir);
   let db: PGlite | undefined;
-  let server: PGLiteSocketServer | undefined;
+  let server: PgliteServer | undefined;
   try {
     db = await PGlite.create({ dataDir: path.join(dataDir, 'pg') });
-    server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: options.maxConnections ?? 200 });
-    await server.start();
+    server = await startPgliteServer({ db, host: '127.0.0.1', port: 0, onSlowTurn: options.onSlowTurn, slowTurnMs: Number(process.env['SWITCHYARD_SLOW_TURN_MS'] ?? 30_000) });
   } catch (error) {
     await server?.stop().catch(() => undefined);
     await db?.close().catch(() => undefined);
     unlock();
     throw new Error(`the embedded PostgreSQL in ${dataDir} did not start: ${(error as Error).message}`);
   }
-  const conn = server.getServerConn();
-  const port = Number(conn.slice(conn.lastIndexOf(':') + 1));
+  const port = server.port;
   const started = { db, server };
   let stopping: Promise<void> | undefined;
   return {

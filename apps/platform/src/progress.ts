@@ -45,9 +45,12 @@ export class ProgressCounter {
         this.stage('received').add(`${event.payload.channel}/${event.payload.channelOrderId}`);
         break;
       case 'OrderAccepted':
+        // Orders sent over HTTP have no OrderReceived: their acceptance or rejection is their arrival.
+        this.stage('received').add(`${event.payload.channel}/${event.payload.channelOrderId}`);
         this.stage('accepted').add(event.payload.orderId);
         break;
       case 'OrderRejected':
+        this.stage('received').add(`${event.payload.channel}/${event.payload.channelOrderId}`);
         this.stage('rejected').add(`${event.payload.channel}/${event.payload.channelOrderId}`);
         break;
       case 'OrderRouted': {

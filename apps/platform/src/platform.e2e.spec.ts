@@ -1,0 +1,161 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { EventCodec } from '@switchyard/contracts';
+import { eventually } from '@switchyard/service-kit/testing';
+import { demoNetwork } from './demo/network';
+import { createOrderMix, type GeneratedOrder } from './demo/order-mix';
+import { startPlatformProcess, type StartedPlatformProcess } from './testing/platform-process';
+
+// The platform as a user runs it: `npm start` (the real command, a real process group), real HTTP calls to the
+// printed URL with the printed keys, the embedded transport and the embedded PostgreSQL in a data folder.
+
+interface OrderView {
+  readonly orderId: string;
+  readonly status: string;
+  readonly timeline: { event: string }[];
+}
+
+async function placeOrder(platform: StartedPlatformProcess, order: GeneratedOrder): Promise<string> {
+  const answer = await fetch(`${platform.apiUrl}/v1/orders`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${platform.keys[order.channelId]}`, 'content-type': 'application/json' },
+    body: JSON.stringify(order.body),
+  });
+  const body = (await answer.json()) as { orderId?: string };
+  if (answer.status !== 202 || !body.orderId) throw new Error(`POST /v1/orders answered ${answer.status}: ${JSON.stringify(body)}`);
+  return body.orderId;
+}
+
+async function orderView(platform: StartedPlatformProcess, channelId: string, orderId: string): Promise<OrderView> {
+  const answer = await fetch(`${platform.apiUrl}/v1/orders/${orderId}`, { headers: { authorization: `Bearer ${platform.keys[channelId]}` } });
+  if (answer.status !== 200) throw new Error(`GET /v1/orders/${orderId} answered ${answer.status}: ${await answer.text()}`);
+  return (await answer.json()) as OrderView;
+}
+
+/** In-stock orders of the web channel, nothing cancelled: each must end COMPLETED. */
+function completableOrders(runId: string): Iterator<GeneratedOrder> {
+  return createOrderMix({ seed: 42, network: demoNetwork, channels: ['web'], runId, proportions: { outOfStockLines: 0, cancellations: 0 } });
+}
+
+/** Every event in the embedded log, read from the data folder with PGlite (the platform must have stopped). */
+async function eventsInLog(dataDir: string) {
+  const db = await PGlite.create({ dataDir: path.join(dataDir, 'pg') });
+  try {
+    const { rows } = await db.query<{ value: Uint8Array }>('SELECT value FROM embedded_bus.messages WHERE value IS NOT NULL');
+    const codec = new EventCodec();
+    return rows.flatMap((row) => {
+      try {
+        return [codec.decode(Buffer.from(row.value))];
+      } catch {
+        return [];
+      }
+    });
+  } finally {
+    await db.close();
+  }
+}
+
+describe('npm start (embedded platform)', () => {
+  const dataDirs: string[] = [];
+  const running: StartedPlatformProcess[] = [];
+  const newDataDir = (): string => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'switchyard-platform-'));
+    dataDirs.push(dir);
+    return dir;
+  };
+
+  afterEach(async () => {
+    await Promise.all(running.splice(0).map((p) => p.kill()));
+  });
+  afterAll(() => {
+    for (const dir of dataDirs) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('prints its URLs and keys, answers health and OpenAPI, shows demo orders flowing, and takes an order with curl-like HTTP to completion', async () => {
+    const dataDir = newDataDir();
+    const platform = await startPlatformProcess(['--port', '0', '--data-dir', dataDir, '--rate', '4', '--dispatch-delay', '500', '--progress-every', '1']);
+    running.push(platform);
+    expect(Object.keys(platform.keys).sort()).toEqual(demoNetwork.channels.map((c) => c.channelId).sort());
+
+    const health = await fetch(`${platform.apiUrl}/health`);
+    const report = (await health.json()) as { status: string; checks: Record<string, string> };
+    expect(health.status).toBe(200);
+    expect(report.status).toBe('ok');
+    expect(Object.keys(report.checks)).toEqual(expect.arrayContaining(['order-intake', 'orchestrator', 'inventory', 'routing', 'carrier', 'warehouse-simulator', 'notification']));
+    const openapi = await fetch(`${platform.apiUrl}/openapi.json`);
+    expect(openapi.status).toBe(200);
+    expect(((await openapi.json()) as { paths: Record<string, unknown> }).paths).toHaveProperty(['/v1/orders']);
+
+    const order = completableOrders(`e2e${Date.now()}`).next().value as GeneratedOrder;
+    const orderId = await placeOrder(platform, order);
+    await eventually(async () => expect((await orderView(platform, 'web', orderId)).status).toBe('COMPLETED'), 90_000);
+    const view = await orderView(platform, 'web', orderId);
+    expect(view.timeline.map((t) => t.event)).toEqual(expect.arrayContaining(['OrderAccepted', 'OrderRouted', 'FulfilmentInstructed', 'ShipmentDispatched', 'OrderCompleted']));
+
+    // The demo traffic: the progress line counts orders the demo channels sent through to completion.
+    await eventually(
+      () => {
+        const counts = platform.output
+          .map((l) => /orders received (\d+) · accepted (\d+) .* completed (\d+)/.exec(l))
+          .filter((m): m is RegExpExecArray => m !== null)
+          .map((m) => ({ received: Number(m[1]), completed: Number(m[3]) }));
+        expect(counts.at(-1)?.received ?? 0).toBeGreaterThan(5);
+        expect(counts.at(-1)?.completed ?? 0).toBeGreaterThan(2);
+      },
+      60_000,
+    );
+
+    expect(await platform.stop()).toBe(0);
+    expect(platform.output.some((l) => l === 'stopped.')).toBe(true);
+  });
+
+  it('killed mid-flow and started again, finishes every order exactly once', async () => {
+    const dataDir = newDataDir();
+    const args = ['--port', '0', '--data-dir', dataDir, '--no-demo', '--dispatch-delay', '1500', '--progress-every', '1'];
+    const first = await startPlatformProcess(args);
+    running.push(first);
+    const mix = completableOrders(`crash${Date.now()}`);
+    const placed: string[] = [];
+    for (let i = 0; i < 24; i++) placed.push(await placeOrder(first, mix.next().value as GeneratedOrder));
+    // Some orders are instructed, none can have been dispatched all: kill -9 the whole process group.
+    await eventually(() => expect(first.output.some((l) => /instructed [1-9]/.test(l))).toBe(true), 60_000);
+    await first.kill();
+    running.splice(running.indexOf(first), 1);
+
+    const second = await startPlatformProcess(args);
+    running.push(second);
+    await eventually(
+      async () => {
+        const states = await Promise.all(placed.map(async (id) => (await orderView(second, 'web', id)).status));
+        expect(states.filter((s) => s !== 'COMPLETED')).toEqual([]);
+      },
+      120_000,
+      1_000,
+    );
+    expect(await second.stop()).toBe(0);
+    running.splice(running.indexOf(second), 1);
+
+    // Exactly once, from the log itself: one acceptance per order, one instruction and one dispatch per
+    // fulfilment, one completion per order (a redelivered message repeats an event id; it is one event).
+    const events = await eventsInLog(dataDir);
+    const distinct = (type: string, keyOf: (payload: Record<string, unknown>) => string) => {
+      const ids = new Map<string, Set<string>>();
+      for (const event of events.filter((e) => e.type === type)) {
+        const payload = event.payload as unknown as Record<string, unknown> & { metadata: { eventId: string } };
+        const key = keyOf(payload);
+        ids.set(key, (ids.get(key) ?? new Set()).add(payload.metadata.eventId));
+      }
+      return ids;
+    };
+    const accepted = distinct('OrderAccepted', (p) => p['orderId'] as string);
+    const completed = distinct('OrderCompleted', (p) => p['orderId'] as string);
+    const instructed = distinct('FulfilmentInstructed', (p) => p['fulfilmentId'] as string);
+    const dispatched = distinct('ShipmentDispatched', (p) => p['fulfilmentId'] as string);
+    expect([...accepted.keys()].sort()).toEqual([...placed].sort());
+    expect([...completed.keys()].sort()).toEqual([...placed].sort());
+    for (const map of [accepted, completed, instructed, dispatched]) for (const ids of map.values()) expect(ids.size).toBe(1);
+    expect([...dispatched.keys()].sort()).toEqual([...instructed.keys()].sort());
+  });
+});

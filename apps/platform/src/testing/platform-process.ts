@@ -1,0 +1,82 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import path from 'node:path';
+
+const WORKSPACE_ROOT = path.resolve(__dirname, '../../../..');
+
+export interface StartedPlatformProcess {
+  readonly apiUrl: string;
+  /** channel id → API key, as printed. */
+  readonly keys: Record<string, string>;
+  readonly operatorKey: string;
+  /** Everything it printed so far. */
+  readonly output: string[];
+  /** SIGTERM to npm's process group, and the exit code of the platform. */
+  stop(): Promise<number | null>;
+  /** SIGKILL to the whole process group: a crash, nothing drained. */
+  kill(): Promise<void>;
+}
+
+/**
+ * Runs `npm start -- <args>` exactly as a user would, in its own process group (npm runs the platform as a
+ * child; signals go to the group), and resolves once the banner with the API URL and keys is printed.
+ */
+export function startPlatformProcess(args: readonly string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 150_000): Promise<StartedPlatformProcess> {
+  const child: ChildProcess = spawn('npm', ['start', '--', ...args], {
+    cwd: WORKSPACE_ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  const output: string[] = [];
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code, signal) => resolve(code ?? (signal ? 128 : null))));
+  const collect = (chunk: Buffer): void => {
+    output.push(...chunk.toString('utf8').split('\n').filter((l) => l.length > 0));
+  };
+  child.stdout?.on('data', collect);
+  child.stderr?.on('data', collect);
+  const signalGroup = (signal: NodeJS.Signals): void => {
+    try {
+      process.kill(-(child.pid as number), signal);
+    } catch {
+      // The group is gone already.
+    }
+  };
+
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => fail(`did not print its banner within ${timeoutMs / 1000} s`), timeoutMs);
+    const fail = (why: string): void => {
+      clearTimeout(timer);
+      clearInterval(poll);
+      signalGroup('SIGKILL');
+      reject(new Error(`npm start ${args.join(' ')} ${why}. Its output:\n${output.slice(-80).join('\n')}`));
+    };
+    child.once('exit', (code) => fail(`exited with code ${code} before it was ready`));
+    const poll = setInterval(() => {
+      if (!output.some((l) => /^ready in /.test(l))) return;
+      clearTimeout(timer);
+      clearInterval(poll);
+      child.removeAllListeners('exit');
+      const api = output.map((l) => /^\s+API\s+(http:\/\/\S+)\/v1\/orders$/.exec(l)?.[1]).find((u) => u !== undefined);
+      const keys = Object.fromEntries(output.flatMap((l) => { const m = /^\s+channel (\S+)\s+key (\S+)$/.exec(l); return m ? [[m[1], m[2]]] : []; }));
+      const operatorKey = output.map((l) => /^\s+operator key\s+(\S+)$/.exec(l)?.[1]).find((k) => k !== undefined);
+      if (!api || !operatorKey || Object.keys(keys).length === 0) {
+        fail('printed a banner without the API URL, operator key or channel keys');
+        return;
+      }
+      resolve({
+        apiUrl: api,
+        keys,
+        operatorKey,
+        output,
+        stop: async () => {
+          signalGroup('SIGTERM');
+          return exited;
+        },
+        kill: async () => {
+          signalGroup('SIGKILL');
+          await exited;
+        },
+      });
+    }, 100);
+  });
+}
