@@ -9,7 +9,8 @@ import { build as buildHistogram, type Histogram } from 'hdr-histogram-js';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import { EventCodec } from '@switchyard/contracts';
 import { provideTestInfrastructure } from '@switchyard/infra';
-import { createKafkaTransport, ensureTopics, EventConsumer, Headers, Outbox, OutboxRelay, type Transport } from '../src/index';
+import { DataSource } from 'typeorm';
+import { createKafkaTransport, ensureTopics, EventConsumer, Headers, Inbox, messagingMigration, Outbox, OutboxRelay, type Transport } from '../src/index';
 import { createMessagingTestDatabase, insertEffect, stockAdjusted, type MessagingTestDatabase } from '../src/testing/messaging-test-kit';
 
 const argValue = (name: string, fallback: number): number => {
@@ -22,9 +23,13 @@ const argValue = (name: string, fallback: number): number => {
   }
   return value;
 };
-const EVENTS = argValue('--events', 20_000);
-const RATE = argValue('--rate', 500);
-const SECONDS = argValue('--seconds', 10);
+/** Run sizes: from the command line for the CLI, from the caller for the importable measurements. */
+interface Sizes {
+  readonly EVENTS: number;
+  readonly RATE: number;
+  readonly SECONDS: number;
+}
+const cliSizes = (): Sizes => ({ EVENTS: argValue('--events', 20_000), RATE: argValue('--rate', 500), SECONDS: argValue('--seconds', 10) });
 const PARTITIONS = 3;
 const KEYS = 200;
 const WRITERS = 4;
@@ -32,7 +37,7 @@ const EVENTS_PER_TRANSACTION = 50;
 // No phase may run away on a loaded machine: it is cut off and reported as incomplete.
 const PHASE_LIMIT_MS = 180_000;
 
-const progress = (line: string): void => {
+let progress = (line: string): void => {
   process.stderr.write(`[bench] ${line}\n`);
 };
 
@@ -83,11 +88,11 @@ async function paced(rate: number, seconds: number, tick: (count: number, index:
 }
 
 // ---------- raw kafkajs: the ceiling ----------
-async function rawKafka(brokers: string[], value: Buffer): Promise<PhaseResult[]> {
-  const kafka = new Kafka({ brokers, clientId: 'messaging-bench-raw', logLevel: logLevel.NOTHING });
-  const transport = createKafkaTransport({ brokers, clientId: 'messaging-bench-admin' });
+async function rawKafka(brokers: readonly string[], value: Buffer, { EVENTS, RATE, SECONDS }: Sizes, phases: readonly ('throughput' | 'paced')[] = ['throughput', 'paced']): Promise<PhaseResult[]> {
+  const kafka = new Kafka({ brokers: [...brokers], clientId: 'messaging-bench-raw', logLevel: logLevel.NOTHING });
+  const transport = createKafkaTransport({ brokers: [...brokers], clientId: 'messaging-bench-admin' });
   const results: PhaseResult[] = [];
-  for (const phase of ['throughput', 'paced'] as const) {
+  for (const phase of phases) {
     const topic = `bench.raw.${phase}.${randomUUID()}`;
     await ensureTopics(transport, [topic], { partitions: PARTITIONS, replicationFactor: 1 });
     const latency = histogram();
@@ -135,7 +140,7 @@ async function rawKafka(brokers: string[], value: Buffer): Promise<PhaseResult[]
 }
 
 // ---------- the library: outbox → relay → Kafka → inbox + handler ----------
-async function pipeline(transport: Transport, db: MessagingTestDatabase, codec: EventCodec): Promise<PhaseResult[]> {
+async function pipeline(transport: Transport, db: MessagingTestDatabase, codec: EventCodec, { EVENTS, RATE, SECONDS }: Sizes): Promise<PhaseResult[]> {
   const outbox = new Outbox({ schema: db.schema, codec });
   const relay = new OutboxRelay({ dataSource: db.dataSource, schema: db.schema, transport, batchSize: 500 });
   await relay.start();
@@ -207,6 +212,8 @@ async function pipeline(transport: Transport, db: MessagingTestDatabase, codec: 
 }
 
 async function main(): Promise<void> {
+  const sizes = cliSizes();
+  const { EVENTS, RATE, SECONDS } = sizes;
   const startedAt = Date.now();
   progress(`events ${EVENTS} (throughput), ${RATE}/s for ${SECONDS} s (latency), ${PARTITIONS} partitions, ${KEYS} keys`);
   const infrastructure = await provideTestInfrastructure((line) => progress(line));
@@ -217,8 +224,8 @@ async function main(): Promise<void> {
     progress(`message: ${sample.length} bytes of Avro single-object encoding + headers`);
     db = await createMessagingTestDatabase('messaging bench', 'bench');
     const transport = createKafkaTransport({ brokers: infrastructure.brokers, clientId: 'messaging-bench', maxWaitTimeMs: 100 });
-    const raw = await rawKafka(infrastructure.brokers, sample);
-    const ours = await pipeline(transport, db, codec);
+    const raw = await rawKafka(infrastructure.brokers, sample, sizes);
+    const ours = await pipeline(transport, db, codec, sizes);
     const rows = [...raw, ...ours];
     console.log('');
     console.log(`| path | events | events/s | p50 ms | p99 ms | max ms |`);
@@ -237,7 +244,123 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`messaging-bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-  process.exit(1);
-});
+// ---------- importable ceilings (the benchmark harness, apps/bench, measures them beside the platform) ----------
+
+export interface RawKafkaCeiling {
+  readonly messages: number;
+  readonly received: number;
+  readonly seconds: number;
+  readonly messagesPerSecond: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+}
+
+/**
+ * Raw kafkajs, as fast as possible: `messages` copies of `value` produced in batches of 500 (idempotent
+ * producer, acks all) to a fresh 3-partition topic and consumed by one group (`eachBatch`); messages/s from
+ * the first send to the last receipt. Exactly the CLI's "raw kafkajs, as fast as possible" row.
+ */
+export async function measureRawKafkaCeiling(options: { readonly brokers: readonly string[]; readonly value: Buffer; readonly messages?: number; readonly log?: (line: string) => void }): Promise<RawKafkaCeiling> {
+  if (options.log) progress = options.log;
+  const messages = options.messages ?? 20_000;
+  const [result] = await rawKafka(options.brokers, options.value, { EVENTS: messages, RATE: 1, SECONDS: 1 }, ['throughput']);
+  return {
+    messages,
+    received: result.received,
+    seconds: result.seconds,
+    messagesPerSecond: result.received / result.seconds,
+    p50Ms: result.latency.getValueAtPercentile(50),
+    p99Ms: result.latency.getValueAtPercentile(99),
+  };
+}
+
+export interface OutboxInboxCeiling {
+  readonly transactions: number;
+  readonly seconds: number;
+  readonly commitsPerSecond: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly writers: number;
+}
+
+/**
+ * PostgreSQL commits/s of one event's handling as a service does it: in one transaction, the inbox records the
+ * incoming message (the library's Inbox), a state row is updated (an upsert keyed like an order), and one event
+ * is added to the outbox (the library's Outbox). `writers` concurrent connections for `seconds`, on a fresh
+ * database of the local PostgreSQL. No relay runs: this is the database's share of the cost only.
+ */
+export async function measureOutboxInboxCeiling(
+  options: { readonly seconds?: number; readonly writers?: number; readonly keys?: number; readonly databaseUrl?: string } = {},
+): Promise<OutboxInboxCeiling> {
+  const seconds = options.seconds ?? 5;
+  const writers = options.writers ?? 8;
+  const keys = options.keys ?? 1_000;
+  // A fresh database of the local PostgreSQL, or (databaseUrl) a fresh schema in a given one, e.g. an embedded PGlite.
+  const db = options.databaseUrl ? await schemaIn(options.databaseUrl, writers) : await createMessagingTestDatabase('outbox inbox ceiling', 'bench');
+  try {
+    await db.dataSource.query(`CREATE TABLE "${db.schema}".bench_state (key text PRIMARY KEY, seq integer NOT NULL, updated_at timestamptz NOT NULL)`);
+    const outbox = new Outbox({ schema: db.schema });
+    const inbox = new Inbox(db.schema);
+    const latency = histogram();
+    let transactions = 0;
+    let seq = 0;
+    const transaction = async (): Promise<void> => {
+      const index = seq++;
+      const key = `ord-${index % keys}`;
+      const began = Date.now();
+      await db.dataSource.transaction(async (em) => {
+        const fresh = await inbox.record(em, { groupId: 'bench-ceiling', messageId: randomUUID(), eventType: 'StockAdjusted', topic: 'bench.in', partition: index % PARTITIONS, offset: String(index) });
+        if (!fresh) throw new Error('the inbox saw a fresh message id twice');
+        await em.query(
+          `INSERT INTO "${db.schema}".bench_state (key, seq, updated_at) VALUES ($1, $2, now()) ON CONFLICT (key) DO UPDATE SET seq = EXCLUDED.seq, updated_at = now()`,
+          [key, index],
+        );
+        await outbox.add(em, [stockAdjusted('bench.out', `SKU-${index % keys}`, index)]);
+      });
+      latency.recordValue(Math.max(1, Date.now() - began));
+      transactions++;
+    };
+    for (let i = 0; i < 50; i++) await transaction(); // warm-up: connections, plans
+    transactions = 0;
+    latency.reset();
+    const start = Date.now();
+    const deadline = start + seconds * 1000;
+    await Promise.all(
+      Array.from({ length: writers }, async () => {
+        while (Date.now() < deadline) await transaction();
+      }),
+    );
+    const elapsed = (Date.now() - start) / 1000;
+    return { transactions, seconds: elapsed, commitsPerSecond: transactions / elapsed, p50Ms: latency.getValueAtPercentile(50), p99Ms: latency.getValueAtPercentile(99), writers };
+  } finally {
+    await db.close();
+  }
+}
+
+/** The messaging tables in a new schema of an existing database (dropped again on close). */
+async function schemaIn(url: string, connections: number): Promise<Pick<MessagingTestDatabase, 'dataSource' | 'schema' | 'close'>> {
+  const schema = `bench_ceiling_${randomUUID().slice(0, 8)}`;
+  const dataSource = new DataSource({ type: 'postgres', url, synchronize: false, extra: { max: connections } });
+  await dataSource.initialize();
+  const runner = dataSource.createQueryRunner();
+  try {
+    await new (messagingMigration(schema))().up(runner);
+  } finally {
+    await runner.release();
+  }
+  return {
+    dataSource,
+    schema,
+    close: async () => {
+      await dataSource.query(`DROP SCHEMA "${schema}" CASCADE`);
+      await dataSource.destroy();
+    },
+  };
+}
+
+if (require.main === module) {
+  main().catch((error: unknown) => {
+    process.stderr.write(`messaging-bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,127 @@
+// The observer: a consumer group of its own on every topic of the platform (through the platform's transport,
+// namespace applied). It counts every event by type (from the event-type header, without decoding) and hands the
+// events of an order's life, decoded, to the ledger.
+import { randomUUID } from 'node:crypto';
+import { EventCodec } from '@switchyard/contracts';
+import { Headers, type ConsumedMessage, type Transport, type TransportConsumer } from '@switchyard/messaging';
+import { FOLLOWED_TYPES, type ObservedEvent } from './ledger';
+
+/** Every topic of the platform: fixed ones, one instruction topic per location, one request topic per carrier adapter. */
+export function platformTopics(locationIds: readonly string[], carrierIds: readonly string[]): string[] {
+  return [
+    'orders.received',
+    'orders.lifecycle',
+    'orders.commands',
+    'routing.commands',
+    'routing.events',
+    'inventory.commands',
+    'inventory.events',
+    'carrier.commands',
+    'carrier.events',
+    'carrier.adapter.replies',
+    ...carrierIds.map((id) => `carrier.adapter.requests.${id}`),
+    'fulfilment.events',
+    ...locationIds.map((id) => `fulfilment.instructions.${id}`),
+    'notification.events',
+  ];
+}
+
+export interface EventCounts {
+  readonly total: number;
+  readonly byType: Readonly<Record<string, number>>;
+  /** Messages appended from `since` on (message timestamp), for the events/s of a run. */
+  readonly since: number;
+  readonly firstAt: number;
+  readonly lastAt: number;
+}
+
+export class PlatformObserver {
+  private readonly codec = new EventCodec();
+  private consumer: TransportConsumer | undefined;
+  private byType = new Map<string, number>();
+  private total = 0;
+  private since = 0;
+  private firstAt = 0;
+  private lastAt = 0;
+  /** Time of the last message read (wall clock), to tell when the platform has gone quiet. */
+  lastMessageAt = 0;
+  undecodable = 0;
+  readonly skippedTopics: string[] = [];
+  readonly topics: string[] = [];
+
+  constructor(
+    private readonly transport: Transport,
+    private readonly onEvent: (event: ObservedEvent) => void,
+  ) {}
+
+  /** Subscribes to the topics that exist (the others are listed in `skippedTopics`) and starts reading from their beginning. */
+  async start(topics: readonly string[]): Promise<void> {
+    const admin = this.transport.admin();
+    await admin.connect();
+    try {
+      for (const topic of topics) {
+        try {
+          const partitions = await admin.partitionCount(topic);
+          if (partitions > 0) this.topics.push(topic);
+          else this.skippedTopics.push(topic);
+        } catch {
+          this.skippedTopics.push(topic);
+        }
+      }
+    } finally {
+      await admin.disconnect();
+    }
+    if (this.topics.length === 0) throw new Error(`The platform has none of its topics (${topics.join(', ')}) on ${this.transport.name}: is it running?`);
+    const consumer = this.transport.consumer({ groupId: `bench-observer-${randomUUID()}`, partitionsConsumedConcurrently: 4 });
+    this.consumer = consumer;
+    await consumer.connect();
+    await consumer.subscribe({ topics: this.topics, fromBeginning: true });
+    await consumer.run({
+      eachBatch: async (batch) => {
+        for (const message of batch.messages) {
+          this.read(message);
+          batch.markProcessed(message);
+        }
+        // Nothing to keep: the group is this run's own and never read again.
+      },
+    });
+  }
+
+  /** Starts a counting window: events appended from now on count towards `counts()`. */
+  resetCounts(since: number): void {
+    this.byType = new Map();
+    this.total = 0;
+    this.since = since;
+    this.firstAt = 0;
+    this.lastAt = 0;
+  }
+
+  counts(): EventCounts {
+    return { total: this.total, byType: Object.fromEntries([...this.byType.entries()].sort((a, b) => b[1] - a[1])), since: this.since, firstAt: this.firstAt, lastAt: this.lastAt };
+  }
+
+  async stop(): Promise<void> {
+    await this.consumer?.disconnect();
+    this.consumer = undefined;
+  }
+
+  private read(message: ConsumedMessage): void {
+    this.lastMessageAt = Date.now();
+    const type = message.headers[Headers.eventType] ?? 'unknown';
+    const at = Number(message.timestamp);
+    if (at >= this.since) {
+      this.total++;
+      this.byType.set(type, (this.byType.get(type) ?? 0) + 1);
+      if (this.firstAt === 0 || at < this.firstAt) this.firstAt = at;
+      if (at > this.lastAt) this.lastAt = at;
+    }
+    if (!FOLLOWED_TYPES.has(type) || !message.value) return;
+    try {
+      const decoded = this.codec.decode(message.value);
+      const payload = decoded.payload as unknown as ObservedEvent['payload'] & { metadata: { eventId: string; occurredAt: number } };
+      this.onEvent({ type: decoded.type, eventId: payload.metadata.eventId, occurredAt: Number(payload.metadata.occurredAt), payload });
+    } catch {
+      this.undecodable++;
+    }
+  }
+}
