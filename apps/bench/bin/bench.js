@@ -5,4 +5,4 @@
 const path = require('node:path');
 process.env.SWC_NODE_PROJECT ??= path.join(__dirname, '..', '..', '..', 'tsconfig.base.json');
 require('@swc-node/register');
-require('../src/cli.ts');
+require('../src/cli.ts').runCli();

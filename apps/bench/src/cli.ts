@@ -37,7 +37,7 @@ async function untilQuiet(observer: PlatformObserver, quietMs: number, maxMs: nu
   while (Date.now() < deadline && Date.now() - observer.lastMessageAt < quietMs) await new Promise((resolve) => setTimeout(resolve, 200));
 }
 
-async function benchMode(mode: BenchMode, options: BenchOptions, ceilings: Ceilings | null): Promise<ModeReport> {
+export async function benchMode(mode: BenchMode, options: BenchOptions, ceilings: Ceilings | null): Promise<ModeReport> {
   log(`${mode}: starting the platform (${mode === 'kafka' ? 'every service its own process on Kafka + PostgreSQL' : 'every service in this process, embedded transport + PGlite'})…`);
   const started = Date.now();
   const target: BenchTarget = await startTarget({ mode, dispatchDelayMs: options.dispatchDelayMs, cpuProfDir: options.cpuProfDir, log });
@@ -67,6 +67,16 @@ async function benchMode(mode: BenchMode, options: BenchOptions, ceilings: Ceili
     if (options.cpuProfDir && mode === 'embedded') {
       profiler = new InProcessProfiler();
       await profiler.start();
+    }
+    if (options.cpuProfDir && mode === 'kafka') {
+      // The service processes preloaded the profiler (target.ts); SIGUSR2 starts it, so start-up and warm-up stay out.
+      for (const p of target.platform.processes()) {
+        try {
+          process.kill(p.pid, 'SIGUSR2');
+        } catch (error) {
+          log(`kafka: could not start the CPU profile of ${p.name} (pid ${p.pid}): ${(error as Error).message}`);
+        }
+      }
     }
     if (options.sweep) {
       const steps: SweepStep[] = [];
@@ -167,7 +177,8 @@ function print(reports: readonly ModeReport[], ceilings: Ceilings | null, option
   for (const run of runs) out(formatFailures(run));
 }
 
-async function main(argv: readonly string[]): Promise<number> {
+/** The whole benchmark; resolves with the exit code (0 all good, 1 an order lost or duplicated or a run failed, 2 usage). */
+export async function main(argv: readonly string[]): Promise<number> {
   let options: BenchOptions;
   try {
     options = parseArgs(argv);
@@ -219,10 +230,15 @@ async function main(argv: readonly string[]): Promise<number> {
   return failed ? 1 : 0;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    process.stderr.write(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    process.exit(1);
-  },
-);
+/** For bin/bench.js: runs and exits with the code. */
+export function runCli(): void {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      process.stderr.write(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+      process.exit(1);
+    },
+  );
+}
+
+if (require.main === module) runCli();

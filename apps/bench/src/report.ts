@@ -129,7 +129,7 @@ export function formatSweep(report: NonNullable<ModeReport['sweep']>, mode: stri
 
 export function formatProfile(profile: NonNullable<ModeReport['profile']>): string {
   const lines = [
-    `CPU profile of the hottest process, ${profile.process} (${formatNumber(profile.cpuPercent, 0)} % of a core in the run; profile ${formatNumber(profile.durationMs / 1000, 1)} s, busy ${formatNumber(profile.busyMs / 1000, 1)} s): ${profile.file}`,
+    `CPU profile of the hottest platform process, ${profile.process} (${formatNumber(profile.cpuPercent, 0)} % of a core in the run; profile ${formatNumber(profile.durationMs / 1000, 1)} s, busy ${formatNumber(profile.busyMs / 1000, 1)} s): ${profile.file}`,
     '',
     '| self time by area | ms | share of busy |',
     '|---|---:|---:|',

@@ -52,15 +52,17 @@ export async function startTarget(options: TargetOptions): Promise<BenchTarget> 
   const dataDir = mkdtempSync(path.join(tmpdir(), `switchyard-bench-${options.mode}-`));
   let database: TestDatabase | undefined;
   const namespace = options.mode === 'kafka' ? `bench-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}` : null;
-  const saved = { TOPIC_NAMESPACE: process.env['TOPIC_NAMESPACE'], NODE_OPTIONS: process.env['NODE_OPTIONS'], LOG_LEVEL: process.env['LOG_LEVEL'] };
+  const saved = { TOPIC_NAMESPACE: process.env['TOPIC_NAMESPACE'], NODE_OPTIONS: process.env['NODE_OPTIONS'], LOG_LEVEL: process.env['LOG_LEVEL'], BENCH_CPU_PROF_DIR: process.env['BENCH_CPU_PROF_DIR'] };
   const logLines: string[] = [];
   try {
     if (options.mode === 'kafka') {
       database = await createTestDatabase(`bench ${options.mode}`);
       process.env['TOPIC_NAMESPACE'] = namespace as string;
       if (options.cpuProfDir) {
-        // Children inherit the environment: every service process writes its profile when it exits.
-        process.env['NODE_OPTIONS'] = `${saved.NODE_OPTIONS ?? ''} --cpu-prof --cpu-prof-dir=${path.resolve(options.cpuProfDir)}`.trim();
+        // Children inherit the environment: every service process profiles itself and writes the profile when it
+        // exits (Node 20 does not take --cpu-prof from NODE_OPTIONS, so a preloaded module does what it would).
+        process.env['NODE_OPTIONS'] = `${saved.NODE_OPTIONS ?? ''} --require ${path.resolve(__dirname, '../bin/cpu-profile-preload.js')}`.trim();
+        process.env['BENCH_CPU_PROF_DIR'] = path.resolve(options.cpuProfDir);
       }
     }
     process.env['LOG_LEVEL'] = saved.LOG_LEVEL ?? 'warn';
