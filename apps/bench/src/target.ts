@@ -5,11 +5,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createTestDatabase, type TestDatabase } from '@switchyard/infra';
-// The bench drives the platform application (Nx forbids importing an app unless told: this is the one app the bench exists for).
-/* eslint-disable @nx/enforce-module-boundaries */
-import * as platformModule from '@switchyard/platform';
-import type { Platform, PlatformOptions } from '@switchyard/platform';
-/* eslint-enable @nx/enforce-module-boundaries */
+// eslint-disable-next-line @nx/enforce-module-boundaries -- the bench drives the platform app; Nx forbids importing apps unless told
+import { startPlatform, type Platform } from '@switchyard/platform';
 import type { BenchMode } from './args';
 import { demoNetwork } from './demo';
 
@@ -23,21 +20,6 @@ export interface BenchTarget {
   stop(): Promise<void>;
 }
 
-type StartPlatform = (options: PlatformOptions) => Promise<Platform>;
-
-function startPlatformFunction(): StartPlatform {
-  let exported = (platformModule as unknown as { startPlatform?: StartPlatform }).startPlatform;
-  if (typeof exported !== 'function') {
-    // TEMPORARY until apps/platform's index exports startPlatform.
-    // eslint-disable-next-line @nx/enforce-module-boundaries
-    exported = (require('../../platform/src/platform') as { startPlatform?: StartPlatform }).startPlatform;
-  }
-  if (typeof exported !== 'function') {
-    throw new Error('@switchyard/platform does not export startPlatform (apps/platform/src/index.ts): the bench needs the platform to run.');
-  }
-  return exported;
-}
-
 export interface TargetOptions {
   readonly mode: BenchMode;
   readonly dispatchDelayMs: number;
@@ -48,7 +30,6 @@ export interface TargetOptions {
 
 /** Starts the platform for one bench run: its own data folder (embedded) or database and topic namespace (Kafka). */
 export async function startTarget(options: TargetOptions): Promise<BenchTarget> {
-  const startPlatform = startPlatformFunction();
   const dataDir = mkdtempSync(path.join(tmpdir(), `switchyard-bench-${options.mode}-`));
   let database: TestDatabase | undefined;
   const namespace = options.mode === 'kafka' ? `bench-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}` : null;
