@@ -54,7 +54,15 @@ function lockDataDir(dataDir: string): () => void {
  * `<dataDir>/pg`, served on a loopback port (pglite-server.ts) so that the services' own `pg` pools and
  * migrations run unchanged. Connections take turns on PGlite's one backend: isolation holds; there is no parallelism.
  */
-export async function startEmbeddedPostgres(options: { dataDir: string; onSlowTurn?: (waitedMs: number, holder: string) => void }): Promise<EmbeddedPostgres> {
+export interface EmbeddedPostgresOptions {
+  readonly dataDir: string;
+  /** A connection waited long for its turn: a transaction held open elsewhere. */
+  readonly onSlowTurn?: (waitedMs: number, holder: string) => void;
+  /** A turn held the database long. */
+  readonly onLongTurn?: (heldMs: number, statements: readonly string[]) => void;
+}
+
+export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
   const dataDir = path.resolve(options.dataDir);
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const unlock = lockDataDir(dataDir);
@@ -62,7 +70,7 @@ export async function startEmbeddedPostgres(options: { dataDir: string; onSlowTu
   let server: PgliteServer | undefined;
   try {
     db = await PGlite.create({ dataDir: path.join(dataDir, 'pg') });
-    server = await startPgliteServer({ db, host: '127.0.0.1', port: 0, onSlowTurn: options.onSlowTurn, slowTurnMs: Number(process.env['SWITCHYARD_SLOW_TURN_MS'] ?? 30_000) });
+    server = await startPgliteServer({ db, host: '127.0.0.1', port: 0, onSlowTurn: options.onSlowTurn, onLongTurn: options.onLongTurn });
   } catch (error) {
     await server?.stop().catch(() => undefined);
     await db?.close().catch(() => undefined);

@@ -43,6 +43,9 @@ export interface PgliteServerOptions {
   readonly onSlowTurn?: (waitedMs: number, holder: string) => void;
   /** How long a connection may wait for its turn before onSlowTurn is told (default 30 s). */
   readonly slowTurnMs?: number;
+  /** Told of a turn that held the database this long (default 1 s), with the statements it began with. */
+  readonly onLongTurn?: (heldMs: number, statements: readonly string[]) => void;
+  readonly longTurnMs?: number;
 }
 
 export interface PgliteServer {
@@ -69,10 +72,14 @@ export async function startPgliteServer(options: PgliteServerOptions): Promise<P
 
   let turnStartedAt = 0;
   let turnSql: string[] = [];
+  const startTurn = (): void => {
+    turnStartedAt = Date.now();
+    turnSql = [];
+  };
   const release = (socket: Socket): void => {
     if (owner !== socket) return;
     const held = Date.now() - turnStartedAt;
-    if (held > 200 && process.env['SWITCHYARD_TURN_DEBUG']) process.stderr.write(`TURN held ${held} ms: ${turnSql.map((q) => q.slice(0, 70).replace(/\s+/g, ' ')).join(' | ')}\n`);
+    if (held >= (options.longTurnMs ?? 1_000)) options.onLongTurn?.(held, turnSql.map((q) => q.slice(0, 80).replace(/\s+/g, ' ')));
     owner = null;
     const waking = waiters;
     waiters = [];
@@ -80,27 +87,24 @@ export async function startPgliteServer(options: PgliteServerOptions): Promise<P
   };
 
   const acquire = async (socket: Socket): Promise<void> => {
+    if (owner === null || owner === socket) {
+      if (owner !== socket) startTurn();
+      owner = socket;
+      return;
+    }
     const since = Date.now();
-    let warned = false;
-    while (owner !== null && owner !== socket) {
-      await new Promise<void>((resolve) => {
-        waiters.push(resolve);
-        if (!warned) {
-          setTimeout(() => {
-            if (owner !== null && owner !== socket && !warned) {
-              warned = true;
-              options.onSlowTurn?.(Date.now() - since, (owner && lastSql.get(owner)) ?? '?');
-            }
-          }, options.slowTurnMs ?? 30_000).unref();
-        }
-      });
+    // One report per long wait: a transaction held open elsewhere (or, worse, one waiting for this connection).
+    const slow = setTimeout(() => options.onSlowTurn?.(Date.now() - since, (owner && lastSql.get(owner)) ?? '?'), options.slowTurnMs ?? 30_000);
+    slow.unref();
+    try {
+      while (owner !== null && owner !== socket) await new Promise<void>((resolve) => waiters.push(resolve));
+    } finally {
+      clearTimeout(slow);
     }
-    if (owner !== socket) {
-      turnStartedAt = Date.now();
-      turnSql = [];
-    }
+    startTurn();
     owner = socket;
   };
+
 
   /** Runs one message as part of the socket's turn; ends the turn where an exchange ends outside a transaction. */
   const scanners = new WeakMap<Socket, NotificationScanner>();

@@ -34,9 +34,19 @@ async function orderView(platform: StartedPlatformProcess, channelId: string, or
   return (await answer.json()) as OrderView;
 }
 
-/** In-stock orders of the web channel, nothing cancelled: each must end COMPLETED. */
+/**
+ * Web orders to German addresses whose every line is well stocked at the national DC: each can be routed and
+ * shipped at once, so each must end COMPLETED (the demo mix's other orders may wait for stock, by design).
+ */
 function completableOrders(runId: string): Iterator<GeneratedOrder> {
-  return createOrderMix({ seed: 42, network: demoNetwork, channels: ['web'], runId, proportions: { outOfStockLines: 0, cancellations: 0 } });
+  const kassel = demoNetwork.stock['dc-kassel'] ?? {};
+  const mix = createOrderMix({ seed: 42, network: demoNetwork, channels: ['web'], runId, proportions: { outOfStockLines: 0, cancellations: 0 } });
+  return (function* () {
+    for (const order of { [Symbol.iterator]: () => mix }) {
+      const stocked = order.body.lines.every((line) => (kassel[line.sku] ?? 0) >= 100 && line.quantity <= 3);
+      if (order.body.destination.countryCode === 'DE' && stocked) yield order;
+    }
+  })();
 }
 
 /** Every event in the embedded log, read from the data folder with PGlite (the platform must have stopped). */

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { DEFAULT_DATABASE_URL, ensureDatabase, provideKafka, type ProvidedKafka } from '@switchyard/infra';
@@ -9,36 +9,21 @@ import {
   startService,
   startServiceProcess,
   type RunningService,
-  type ServiceDefinition,
   type ServiceProcess,
 } from '@switchyard/service-kit';
-import { carrierService } from '@switchyard/services/carrier';
-import { carrierTablerateService } from '@switchyard/services/carrier-tablerate';
-import { inventoryService } from '@switchyard/services/inventory';
-import { notificationService } from '@switchyard/services/notification';
-import { orchestratorService } from '@switchyard/services/orchestrator';
-import { orderIntakeService } from '@switchyard/services/order-intake';
-import { routingService } from '@switchyard/services/routing';
-import { warehouseSimulatorService } from '@switchyard/services/warehouse-simulator';
 import { DataSource } from 'typeorm';
 import { ChannelSimulator, setupDemoChannels } from './demo/channel-simulator';
-import { demoNetwork, demoServiceEnv, writeDemoFiles } from './demo/network';
+import { demoNetwork } from './demo/network';
 import { createOrderMix } from './demo/order-mix';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded-postgres';
 import { startGateway, type Gateway } from './gateway';
 import { startMailSink, type MailSink } from './mail-sink';
 import type { DemoChannelKey, Platform, PlatformOptions, PlatformProcess } from './platform.types';
 import { progressTopics, ProgressObserver } from './progress';
+import { operatorKeyEnv, servicePlans, type ServicePlan } from './services';
 
 export const DEFAULT_DATA_DIR = '.switchyard/data';
 export const DEFAULT_PORT = 3000;
-
-/** One service instance to run: its folder under services/, its definition, and its own environment. */
-interface ServicePlan {
-  readonly folder: string;
-  readonly definition: ServiceDefinition;
-  readonly env: NodeJS.ProcessEnv;
-}
 
 /** What the platform keeps between starts: the operator key and the demo channels' API keys (file mode 0600). */
 interface Secrets {
@@ -60,39 +45,6 @@ function loadSecrets(file: string): Secrets {
 function saveSecrets(file: string, secrets: Secrets): void {
   writeFileSync(file, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600 });
   chmodSync(file, 0o600);
-}
-
-/** The services of the platform with the demo network's settings, one carrier adapter per demo carrier. */
-function servicePlans(common: NodeJS.ProcessEnv, demoDir: string, options: PlatformOptions): ServicePlan[] {
-  const files = writeDemoFiles(demoDir);
-  const demo = demoServiceEnv(files, demoNetwork, { dispatchDelayMs: options.dispatchDelayMs });
-  const own = (env: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => ({ ...common, ...env });
-  return [
-    { folder: 'order-intake', definition: orderIntakeService as ServiceDefinition, env: own() },
-    { folder: 'orchestrator', definition: orchestratorService as ServiceDefinition, env: own() },
-    { folder: 'inventory', definition: inventoryService as ServiceDefinition, env: own(demo.inventory) },
-    { folder: 'routing', definition: routingService as ServiceDefinition, env: own(demo.routing) },
-    { folder: 'carrier', definition: carrierService(own(demo.carrier)) as ServiceDefinition, env: own(demo.carrier) },
-    ...demo.carrierAdapters.map((adapter) => {
-      const env = own({ ...adapter });
-      return { folder: 'carrier-tablerate', definition: carrierTablerateService(env) as ServiceDefinition, env };
-    }),
-    {
-      folder: 'warehouse-simulator',
-      definition: warehouseSimulatorService(own(demo['warehouse-simulator'])) as ServiceDefinition,
-      env: own(demo['warehouse-simulator']),
-    },
-    { folder: 'notification', definition: notificationService as ServiceDefinition, env: own() },
-  ];
-}
-
-/** The one operator key as each service wants it (the orchestrator takes its SHA-256 with a name and role). */
-function operatorKeyEnv(operatorKey: string): NodeJS.ProcessEnv {
-  return {
-    OPERATOR_API_KEY: operatorKey,
-    OPERATOR_KEY: operatorKey,
-    ORCHESTRATOR_OPERATOR_KEYS: `platform-operator:operator:${createHash('sha256').update(operatorKey).digest('hex')}`,
-  };
 }
 
 /** Runs each service's migrations as that service would on its own, so the embedded and distributed modes share one schema history. */
@@ -210,7 +162,10 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
     if (options.mode === 'embedded' && databaseUrl === undefined) {
       embeddedPostgres = await startEmbeddedPostgres({
         dataDir,
-        onSlowTurn: (waitedMs, holder) => writeLog(JSON.stringify({ level: 'warn', service: 'embedded-postgres', msg: `a connection waited ${waitedMs} ms for its turn`, holder })),
+        onSlowTurn: (waitedMs, holder) =>
+          writeLog(JSON.stringify({ time: new Date().toISOString(), level: 'warn', service: 'embedded-postgres', msg: `a connection waited ${waitedMs} ms for its turn on the database`, holder })),
+        onLongTurn: (heldMs, statements) =>
+          writeLog(JSON.stringify({ time: new Date().toISOString(), level: 'info', service: 'embedded-postgres', msg: `one connection held the database for ${heldMs} ms`, statements })),
       });
       cleanup.push(() => (embeddedPostgres as EmbeddedPostgres).stop());
       databaseUrl = embeddedPostgres.url;

@@ -74,7 +74,8 @@ export function startPlatformProcess(args: readonly string[], env: NodeJS.Proces
         },
         kill: async () => {
           signalGroup('SIGKILL');
-          await exited;
+          // npm may be gone already; the group's processes die with SIGKILL either way.
+          await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 10_000))]);
         },
       });
     }, 100);

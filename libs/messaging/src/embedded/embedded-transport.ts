@@ -68,6 +68,7 @@ class EmbeddedLog {
   readonly logger: MessagingLogger;
   private readonly s: string;
   private readonly partitionCounts = new Map<string, number>();
+  private readonly createdTopics = new Set<string>();
   private readonly listeners = new Map<string, Set<() => void>>();
 
   constructor(private readonly options: EmbeddedTransportOptions) {
@@ -106,8 +107,12 @@ class EmbeddedLog {
         throw new MessagingConfigurationError(`Topic "${topic}" needs a whole number of partitions of at least 1; got ${partitions}.`);
       }
     }
+    // Topics are never deleted: one this log created or saw needs no database work (and no second connection,
+    // which matters to a caller inside a transaction on a database that serialises connections, like PGlite).
+    const unknown = topics.filter(({ topic }) => !this.partitionCounts.has(topic) && !this.createdTopics.has(topic));
+    if (unknown.length === 0) return;
     await this.options.dataSource.transaction(async (em) => {
-      for (const { topic, partitions } of topics) {
+      for (const { topic, partitions } of unknown) {
         await em.query(`INSERT INTO ${this.s}.topics (topic, partitions) VALUES ($1, $2) ON CONFLICT (topic) DO NOTHING`, [topic, partitions]);
         await em.query(
           `INSERT INTO ${this.s}.partitions (topic, partition)
@@ -117,6 +122,7 @@ class EmbeddedLog {
         );
       }
     });
+    for (const { topic } of unknown) this.createdTopics.add(topic);
   }
 
   /** Appends a batch in one transaction; per partition, offsets follow the order given. */
