@@ -11,8 +11,8 @@ import { InProcessProfiler } from './cpu-profiler';
 import { createOrderMix, demoNetwork } from './demo';
 import { PlatformObserver, platformTopics } from './observer';
 import { profilesOf, readProfile, summariseProfile } from './profile';
-import { bottleneck, formatCeilings, formatFailures, formatProcessTable, formatProfile, formatRunTable, formatSweep, ratios, type ModeReport, type SweepStep } from './report';
-import { LedgerHolder, runOnce, type RunResult } from './run';
+import { bottleneck, formatCeilings, formatFailures, formatIdle, formatTableWrites, formatProcessTable, formatProfile, formatRunTable, formatSweep, ratios, type ModeReport, type SweepStep } from './report';
+import { LedgerHolder, measureIdle, runOnce, type IdleBaseline, type RunResult } from './run';
 import { judgeStep, sweepRates } from './sweep';
 import { restock, startTarget, type BenchTarget } from './target';
 
@@ -46,6 +46,7 @@ export async function benchMode(mode: BenchMode, options: BenchOptions, ceilings
   const observer = new PlatformObserver(target.platform.transport, (event) => holder.current.observe(event));
   let profiler: InProcessProfiler | undefined;
   let run: RunResult | null = null;
+  let idle: IdleBaseline | null = null;
   let sweep: ModeReport['sweep'] = null;
   let profile: ModeReport['profile'] = null;
   let modeCeilings = ceilings;
@@ -64,6 +65,8 @@ export async function benchMode(mode: BenchMode, options: BenchOptions, ceilings
       log(`${mode}: warm-up done: ${warmup.ledger.sent} orders, p99 → instructed ${warmup.ledger.latencies.fromIntended.instructed.p99} ms${warmup.failures.length > 0 ? `; PROBLEMS: ${warmup.failures.join('; ')}` : ''}`);
       await untilQuiet(observer, 1_000, 30_000);
     }
+    idle = await measureIdle(target, 5);
+    log(`${mode}: idle: platform ${idle.platformCpuPercent.toFixed(0)} % of a core, ${idle.databaseTransactionsPerSecond?.toFixed(0) ?? '?'} database transactions/s`);
     if (options.cpuProfDir && mode === 'embedded') {
       profiler = new InProcessProfiler();
       await profiler.start();
@@ -120,7 +123,7 @@ export async function benchMode(mode: BenchMode, options: BenchOptions, ceilings
     if (hottest && files.length > 0) profile = { ...summariseProfile(readProfile(files[0]), files[0]), process: hottest.name, cpuPercent: hottest.cpuPercent };
     else log(`kafka: no CPU profile found for the hottest process${hottest ? ` (${hottest.name}, pid ${hottest.pids.join(',')})` : ''} in ${options.cpuProfDir}`);
   }
-  return { mode, run, sweep, ceilings: modeCeilings, profile, error: null };
+  return { mode, run, idle, sweep, ceilings: modeCeilings, profile, error: null };
 }
 
 function machine(): Record<string, string | number> {
@@ -158,6 +161,16 @@ function print(reports: readonly ModeReport[], ceilings: Ceilings | null, option
       out('');
       out(`### ${report.mode}: the platform against the ceiling of its parts`);
       out(table);
+    }
+    const writes = formatTableWrites(report.run);
+    if (writes) {
+      out('');
+      out(writes);
+    }
+    const idleText = formatIdle(report.run, report.idle);
+    if (idleText) {
+      out('');
+      out(idleText);
     }
     out('');
     out(`${report.mode}: ${bottleneck(report.run, report.ceilings)}`);
@@ -208,7 +221,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         reports.push(await benchMode(mode, options, ceilings));
       } catch (error) {
         log(`${mode}: ${(error as Error).stack ?? (error as Error).message}`);
-        reports.push({ mode, run: null, sweep: null, ceilings, profile: null, error: (error as Error).message });
+        reports.push({ mode, run: null, idle: null, sweep: null, ceilings, profile: null, error: (error as Error).message });
       }
     }
   } finally {

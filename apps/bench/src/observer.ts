@@ -8,7 +8,7 @@ import { FOLLOWED_TYPES, type ObservedEvent } from './ledger';
 
 /** Every topic of the platform: fixed ones, one instruction topic per location, one request topic per carrier adapter. */
 export function platformTopics(locationIds: readonly string[], carrierIds: readonly string[]): string[] {
-  return [
+  const topics = [
     'orders.received',
     'orders.lifecycle',
     'orders.commands',
@@ -24,11 +24,15 @@ export function platformTopics(locationIds: readonly string[], carrierIds: reado
     ...locationIds.map((id) => `fulfilment.instructions.${id}`),
     'notification.events',
   ];
+  // Their dead-letter topics too: a message there is one a service gave up on.
+  return [...topics, ...topics.map((t) => `${t}.dlq`)];
 }
 
 export interface EventCounts {
   readonly total: number;
   readonly byType: Readonly<Record<string, number>>;
+  /** Messages on dead-letter topics (counted apart from `total`), by original topic. */
+  readonly deadLettered: Readonly<Record<string, number>>;
   /** Messages appended from `since` on (message timestamp), for the events/s of a run. */
   readonly since: number;
   readonly firstAt: number;
@@ -39,6 +43,7 @@ export class PlatformObserver {
   private readonly codec = new EventCodec();
   private consumer: TransportConsumer | undefined;
   private byType = new Map<string, number>();
+  private deadLettered = new Map<string, number>();
   private total = 0;
   private since = 0;
   private firstAt = 0;
@@ -90,6 +95,7 @@ export class PlatformObserver {
   /** Starts a counting window: events appended from now on count towards `counts()`. */
   resetCounts(since: number): void {
     this.byType = new Map();
+    this.deadLettered = new Map();
     this.total = 0;
     this.since = since;
     this.firstAt = 0;
@@ -97,7 +103,7 @@ export class PlatformObserver {
   }
 
   counts(): EventCounts {
-    return { total: this.total, byType: Object.fromEntries([...this.byType.entries()].sort((a, b) => b[1] - a[1])), since: this.since, firstAt: this.firstAt, lastAt: this.lastAt };
+    return { total: this.total, deadLettered: Object.fromEntries(this.deadLettered), byType: Object.fromEntries([...this.byType.entries()].sort((a, b) => b[1] - a[1])), since: this.since, firstAt: this.firstAt, lastAt: this.lastAt };
   }
 
   async stop(): Promise<void> {
@@ -109,6 +115,10 @@ export class PlatformObserver {
     this.lastMessageAt = Date.now();
     const type = message.headers[Headers.eventType] ?? 'unknown';
     const at = Number(message.timestamp);
+    if (message.topic.endsWith('.dlq')) {
+      if (at >= this.since) this.deadLettered.set(message.topic, (this.deadLettered.get(message.topic) ?? 0) + 1);
+      return;
+    }
     if (at >= this.since) {
       this.total++;
       this.byType.set(type, (this.byType.get(type) ?? 0) + 1);

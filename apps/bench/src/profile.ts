@@ -48,11 +48,13 @@ export function areaOf(functionName: string, url: string): string {
   if (functionName === '(program)') return 'V8 / native (program)';
   if (functionName === '(idle)') return 'idle';
   const u = url.replace(/\\/g, '/');
+  if (u.startsWith('wasm://')) return 'PGlite (PostgreSQL compiled to WebAssembly)';
   if (u === '' || u.startsWith('node:')) return 'node internals (net, streams, timers, crypto...)';
   const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(u)?.[1];
   if (pkg) {
     if (pkg === 'kafkajs') return 'kafkajs';
-    if (pkg === 'pg' || pkg.startsWith('pg-') || pkg === 'typeorm' || pkg.startsWith('@electric-sql')) return 'PostgreSQL client (pg, typeorm, pglite)';
+    if (pkg.startsWith('@electric-sql')) return 'PGlite (PostgreSQL compiled to WebAssembly)';
+    if (pkg === 'pg' || pkg.startsWith('pg-') || pkg === 'typeorm') return 'PostgreSQL client (pg, typeorm)';
     if (pkg === 'avsc') return 'avsc (Avro)';
     if (pkg.startsWith('@nestjs') || pkg === 'express' || pkg === 'body-parser' || pkg === 'router' || pkg === 'rxjs') return 'NestJS / express / rxjs';
     if (pkg.startsWith('@opentelemetry')) return 'OpenTelemetry';

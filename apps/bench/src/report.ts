@@ -2,7 +2,7 @@
 import type { Ceilings } from './ceilings';
 import { STAGES, type Stage } from './ledger';
 import type { ProfileSummary } from './profile';
-import type { RunResult } from './run';
+import type { IdleBaseline, RunResult } from './run';
 import { formatNumber } from './stats';
 
 export interface SweepStep {
@@ -15,6 +15,8 @@ export interface SweepStep {
 export interface ModeReport {
   readonly mode: string;
   readonly run: RunResult | null;
+  /** The platform doing nothing, just before the measured run. */
+  readonly idle: IdleBaseline | null;
   readonly sweep: { readonly boundMs: number; readonly steps: readonly SweepStep[]; readonly maxSustainableRate: number | null } | null;
   readonly ceilings: Ceilings | null;
   readonly profile: (ProfileSummary & { readonly process: string; readonly cpuPercent: number }) | null;
@@ -26,11 +28,12 @@ export interface Ratio {
   /** The part's ceiling in its own unit. */
   readonly ceiling: number;
   readonly unit: string;
-  /** What the platform used of it (same unit). */
+  /** What the platform used of it. */
   readonly used: number;
+  readonly usedUnit: string;
   /** used / ceiling. */
   readonly ratio: number;
-  /** The ceiling expressed as orders/s at this run's events per order. */
+  /** The ceiling expressed as orders/s at this run's events (or database transactions) per order. */
   readonly ordersPerSecondBound: number;
 }
 
@@ -40,16 +43,24 @@ export function ratios(run: RunResult, ceilings: Ceilings | null): Ratio[] {
   const list: Ratio[] = [];
   const perOrder = Math.max(1, run.eventsPerOrder);
   if (ceilings.kafka) {
-    list.push({ part: `raw kafkajs produce+consume (${ceilings.kafka.messageBytes}-byte messages)`, ceiling: ceilings.kafka.messagesPerSecond, unit: 'messages/s', used: run.eventsPerSecond, ratio: run.eventsPerSecond / ceilings.kafka.messagesPerSecond, ordersPerSecondBound: ceilings.kafka.messagesPerSecond / perOrder });
+    list.push({ part: `raw kafkajs produce+consume (${ceilings.kafka.messageBytes}-byte messages)${run.mode === 'kafka' ? '' : '; not used by this mode'}`, ceiling: ceilings.kafka.messagesPerSecond, unit: 'messages/s', used: run.eventsPerSecond, usedUnit: 'events/s', ratio: run.eventsPerSecond / ceilings.kafka.messagesPerSecond, ordersPerSecondBound: ceilings.kafka.messagesPerSecond / perOrder });
   }
-  if (ceilings.postgres) {
-    list.push({ part: `PostgreSQL outbox+inbox transactions (local PostgreSQL, ${ceilings.postgres.writers} connections)`, ceiling: ceilings.postgres.commitsPerSecond, unit: 'commits/s', used: run.eventsPerSecond, ratio: run.eventsPerSecond / ceilings.postgres.commitsPerSecond, ordersPerSecondBound: ceilings.postgres.commitsPerSecond / perOrder });
+  // The database's share: the transactions the platform's database committed in the run when PostgreSQL can say
+  // (read-only ones included), else one transaction per event.
+  const txPerSecond = run.databaseTransactionsPerSecond ?? run.eventsPerSecond;
+  const txPerOrder = run.databaseTransactions !== null && run.ledger.sent > 0 ? run.databaseTransactions / run.ledger.sent : perOrder;
+  const txUnit = run.databaseTransactionsPerSecond !== null ? 'transactions/s' : 'events/s';
+  if (ceilings.postgres && run.mode === 'kafka') {
+    list.push({ part: `PostgreSQL outbox+inbox transactions (local PostgreSQL, ${ceilings.postgres.writers} connections)`, ceiling: ceilings.postgres.commitsPerSecond, unit: 'commits/s', used: txPerSecond, usedUnit: txUnit, ratio: txPerSecond / ceilings.postgres.commitsPerSecond, ordersPerSecondBound: ceilings.postgres.commitsPerSecond / txPerOrder });
+  }
+  if (ceilings.postgres && run.mode !== 'kafka') {
+    list.push({ part: `PostgreSQL outbox+inbox transactions (local PostgreSQL, ${ceilings.postgres.writers} connections; not used by this mode)`, ceiling: ceilings.postgres.commitsPerSecond, unit: 'commits/s', used: txPerSecond, usedUnit: txUnit, ratio: txPerSecond / ceilings.postgres.commitsPerSecond, ordersPerSecondBound: ceilings.postgres.commitsPerSecond / txPerOrder });
   }
   if (ceilings.embeddedPostgres) {
-    list.push({ part: `the same transaction on the embedded PGlite (${ceilings.embeddedPostgres.writers} connections)`, ceiling: ceilings.embeddedPostgres.commitsPerSecond, unit: 'commits/s', used: run.eventsPerSecond, ratio: run.eventsPerSecond / ceilings.embeddedPostgres.commitsPerSecond, ordersPerSecondBound: ceilings.embeddedPostgres.commitsPerSecond / perOrder });
+    list.push({ part: `the same transaction on the embedded PGlite (${ceilings.embeddedPostgres.writers} connections)`, ceiling: ceilings.embeddedPostgres.commitsPerSecond, unit: 'commits/s', used: txPerSecond, usedUnit: txUnit, ratio: txPerSecond / ceilings.embeddedPostgres.commitsPerSecond, ordersPerSecondBound: ceilings.embeddedPostgres.commitsPerSecond / txPerOrder });
   }
   if (ceilings.routing) {
-    list.push({ part: 'routing engine decisions (cost strategy, 1–10 lines, 50 locations)', ceiling: ceilings.routing.decisionsPerSecond, unit: 'decisions/s', used: run.sustainedOrdersPerSecond, ratio: run.sustainedOrdersPerSecond / ceilings.routing.decisionsPerSecond, ordersPerSecondBound: ceilings.routing.decisionsPerSecond });
+    list.push({ part: 'routing engine decisions (cost strategy, 1–10 lines, 50 locations)', ceiling: ceilings.routing.decisionsPerSecond, unit: 'decisions/s', used: run.sustainedOrdersPerSecond, usedUnit: 'orders/s', ratio: run.sustainedOrdersPerSecond / ceilings.routing.decisionsPerSecond, ordersPerSecondBound: ceilings.routing.decisionsPerSecond });
   }
   return list;
 }
@@ -78,6 +89,9 @@ export function formatRunTable(runs: readonly RunResult[]): string {
   lines.push(latencyRow('received → OrderCompleted, from actual send', runs, (r) => r.ledger.latencies.fromSent.completed));
   row('events/s (all topics)', (r) => formatNumber(r.eventsPerSecond, 0));
   row('events per order', (r) => formatNumber(r.eventsPerOrder, 1));
+  row('database transactions/s (per order)', (r) => (r.databaseTransactionsPerSecond === null || r.databaseTransactions === null ? 'n/a' : `${formatNumber(r.databaseTransactionsPerSecond)} (${formatNumber(r.databaseTransactions / Math.max(1, r.ledger.sent), 1)})`));
+  row('**CPU seconds per order**: platform / with Kafka + PostgreSQL', (r) => `**${formatNumber(r.cpuSecondsPerOrder.platform, 3)}** / ${formatNumber(r.cpuSecondsPerOrder.withInfrastructure, 3)}`);
+  row('dead-lettered messages', (r) => { const d = Object.entries(r.events.deadLettered); return d.length === 0 ? '0' : d.map(([t, n]) => `${n} on ${t}`).join(', '); });
   row('completed / rejected / cancelled / parked (held)', (r) => `${r.ledger.outcomes.completed} / ${r.ledger.outcomes.rejected} / ${r.ledger.outcomes.cancelled} / ${r.ledger.outcomes.parked}`);
   row('**lost / duplicated / refused**', (r) => `**${r.ledger.outcomes.lost} / ${r.ledger.duplicates.length} / ${r.ledger.outcomes.refused}**`);
   row('every order reached a terminal state once', (r) => (r.failures.length === 0 ? 'yes' : '**NO**'));
@@ -104,10 +118,10 @@ export function formatCeilings(run: RunResult, ceilings: Ceilings | null): strin
   const list = ratios(run, ceilings);
   if (list.length === 0) return '';
   const lines = [
-    `| part (ceiling measured in this run) | ceiling | platform used (${run.mode}) | share of ceiling | ceiling as orders/s (at ${formatNumber(run.eventsPerOrder, 1)} events/order) |`,
+    `| part (ceiling measured in this run) | ceiling | platform used (${run.mode}) | share of ceiling | ceiling as orders/s (at ${formatNumber(run.eventsPerOrder, 1)} events${run.databaseTransactions !== null ? ` and ${formatNumber(run.databaseTransactions / Math.max(1, run.ledger.sent), 1)} database transactions` : ''} per order) |`,
     '|---|---:|---:|---:|---:|',
   ];
-  for (const r of list) lines.push(`| ${r.part} | ${formatNumber(r.ceiling)} ${r.unit} | ${formatNumber(r.used)} ${r.unit === 'decisions/s' ? 'orders/s' : 'events/s'} | ${pct(r.ratio)} | ${formatNumber(r.ordersPerSecondBound)} |`);
+  for (const r of list) lines.push(`| ${r.part} | ${formatNumber(r.ceiling)} ${r.unit} | ${formatNumber(r.used)} ${r.usedUnit} | ${pct(r.ratio)} | ${formatNumber(r.ordersPerSecondBound)} |`);
   return lines.join('\n');
 }
 
@@ -150,6 +164,32 @@ export function bottleneck(run: RunResult, ceilings: Ceilings | null): string {
   if (hottest) parts.push(`hottest process: ${hottest.name} at ${formatNumber(hottest.cpuPercent, 0)} % of a core (peak ${formatNumber(hottest.peakCpuPercent, 0)} %)`);
   if (list[0]) parts.push(`closest part to its ceiling: ${list[0].part} at ${pct(list[0].ratio)}`);
   return parts.join('; ');
+}
+
+export function formatTableWrites(run: RunResult, top = 12): string {
+  if (run.writesPerOrderByTable.length === 0) return '';
+  const total = run.writesPerOrderByTable.reduce((sum, w) => sum + w.rowsPerOrder, 0);
+  return [
+    `| table (${run.mode}; rows inserted + updated + deleted per order, pg_stat_user_tables) | rows/order |`,
+    '|---|---:|',
+    ...run.writesPerOrderByTable.slice(0, top).map((w) => `| ${w.table} | ${formatNumber(w.rowsPerOrder, 1)} |`),
+    `| all ${run.writesPerOrderByTable.length} tables | ${formatNumber(total, 1)} |`,
+  ].join('\n');
+}
+
+/** The idle cost and what an order costs above it. */
+export function formatIdle(run: RunResult, idle: IdleBaseline | null): string {
+  if (!idle) return '';
+  const seconds = run.processes.length > 0 && run.processes[0].cpuPercent > 0 ? (run.processes[0].cpuSeconds / run.processes[0].cpuPercent) * 100 : 0;
+  const orders = Math.max(1, run.ledger.sent - run.ledger.outcomes.lost);
+  const marginalCpu = seconds > 0 ? (run.cpuSecondsPerOrder.platform * orders - (idle.platformCpuPercent / 100) * seconds) / orders : null;
+  const tx = idle.databaseTransactionsPerSecond;
+  const marginalTx = tx !== null && run.databaseTransactions !== null && run.databaseTransactionsPerSecond !== null ? (run.databaseTransactions - tx * (run.databaseTransactions / run.databaseTransactionsPerSecond)) / orders : null;
+  return [
+    `Idle (${run.mode}, ${formatNumber(idle.seconds, 0)} s with no orders): the platform's processes use ${formatNumber(idle.platformCpuPercent, 0)} % of a core (${formatNumber(idle.withInfrastructureCpuPercent, 0)} % with Kafka and PostgreSQL)` +
+      `${tx !== null ? ` and commit ${formatNumber(tx)} database transactions/s` : ''}.`,
+    `Above idle, an order costs ${marginalCpu !== null ? `${formatNumber(marginalCpu, 3)} CPU seconds in the platform's processes` : 'an unknown CPU time'}${marginalTx !== null ? ` and ${formatNumber(marginalTx, 1)} database transactions` : ''}.`,
+  ].join('\n');
 }
 
 export function formatFailures(run: RunResult): string {

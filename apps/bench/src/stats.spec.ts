@@ -130,7 +130,8 @@ describe('CPU profiles and /proc', () => {
   it('puts functions in areas', () => {
     expect(areaOf('(garbage collector)', '')).toBe('garbage collection');
     expect(areaOf('send', 'file:///x/node_modules/kafkajs/src/producer.js')).toBe('kafkajs');
-    expect(areaOf('query', 'file:///x/node_modules/pg/lib/client.js')).toBe('PostgreSQL client (pg, typeorm, pglite)');
+    expect(areaOf('query', 'file:///x/node_modules/pg/lib/client.js')).toBe('PostgreSQL client (pg, typeorm)');
+    expect(areaOf('wasm-function[2273]', 'wasm://wasm/022aac12')).toBe('PGlite (PostgreSQL compiled to WebAssembly)');
     expect(areaOf('writeGeneric', 'node:internal/stream_base_commons')).toBe('node internals (net, streams, timers, crypto...)');
     expect(areaOf('handle', 'file:///x/services/orchestrator/src/saga.ts')).toBe('switchyard services/orchestrator');
   });

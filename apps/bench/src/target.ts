@@ -6,13 +6,15 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createTestDatabase, type TestDatabase } from '@switchyard/infra';
 // eslint-disable-next-line @nx/enforce-module-boundaries -- the bench drives the platform app; Nx forbids importing apps unless told
-import { startPlatform, type Platform } from '@switchyard/platform';
+import { startPlatform, type RunningPlatform } from '@switchyard/platform';
 import type { BenchMode } from './args';
 import { demoNetwork } from './demo';
 
 export interface BenchTarget {
   readonly mode: BenchMode;
-  readonly platform: Platform;
+  readonly platform: RunningPlatform;
+  /** The platform's database (Kafka mode: a fresh database of the local PostgreSQL; embedded: PGlite's socket). */
+  readonly databaseUrl: string;
   /** Topic namespace (Kafka mode) for the record. */
   readonly namespace: string | null;
   readonly locationIds: readonly string[];
@@ -64,6 +66,7 @@ export async function startTarget(options: TargetOptions): Promise<BenchTarget> 
     return {
       mode: options.mode,
       platform,
+      databaseUrl: platform.databaseUrl,
       namespace,
       locationIds: demoNetwork.locations.map((l) => l.id),
       carrierIds: demoNetwork.carriers.map((c) => c.carrierId),
