@@ -85,8 +85,6 @@ export async function committedTransactions(url: string): Promise<number | null>
 export interface IdleBaseline {
   readonly seconds: number;
   readonly databaseTransactionsPerSecond: number | null;
-  /** Rows written per order in the run, by table, most first (pg_stat_user_tables), or empty. */
-  readonly writesPerOrderByTable: readonly { readonly table: string; readonly rowsPerOrder: number }[];
   /** CPU of the platform's processes (not the bench, not Kafka or PostgreSQL), % of one core. */
   readonly platformCpuPercent: number;
   readonly withInfrastructureCpuPercent: number;
