@@ -183,6 +183,8 @@ function print(reports: readonly ModeReport[], ceilings: Ceilings | null, option
       out(formatProfile(report.profile));
     }
     out('');
+    const reasons = Object.entries(report.run.events.reasons);
+    if (reasons.length > 0) out(`why orders did not go straight on (${report.mode}): ${reasons.map(([k, n]) => `${k} ×${n}`).join(', ')}`);
     out(`events by type (${report.mode}): ${Object.entries(report.run.events.byType).map(([t, n]) => `${t} ${n}`).join(', ')}`);
   }
   if (ceilings && ceilings.errors.length > 0) out(`\nceilings not measured: ${ceilings.errors.join('; ')}`);

@@ -28,9 +28,13 @@ export function platformTopics(locationIds: readonly string[], carrierIds: reado
   return [...topics, ...topics.map((t) => `${t}.dlq`)];
 }
 
+const REASONED = new Set(['OrderUnroutable', 'OrderHeld', 'FulfilmentRejected', 'StockReservationFailed', 'CarrierSelectionFailed', 'OrderNeedsAttention']);
+
 export interface EventCounts {
   readonly total: number;
   readonly byType: Readonly<Record<string, number>>;
+  /** Why orders could not go straight on: OrderUnroutable, OrderHeld, FulfilmentRejected, StockReservationFailed by reason. */
+  readonly reasons: Readonly<Record<string, number>>;
   /** Messages on dead-letter topics (counted apart from `total`), by original topic. */
   readonly deadLettered: Readonly<Record<string, number>>;
   /** Messages appended from `since` on (message timestamp), for the events/s of a run. */
@@ -44,6 +48,7 @@ export class PlatformObserver {
   private consumer: TransportConsumer | undefined;
   private byType = new Map<string, number>();
   private deadLettered = new Map<string, number>();
+  private reasons = new Map<string, number>();
   private total = 0;
   private since = 0;
   private firstAt = 0;
@@ -96,6 +101,7 @@ export class PlatformObserver {
   resetCounts(since: number): void {
     this.byType = new Map();
     this.deadLettered = new Map();
+    this.reasons = new Map();
     this.total = 0;
     this.since = since;
     this.firstAt = 0;
@@ -103,7 +109,7 @@ export class PlatformObserver {
   }
 
   counts(): EventCounts {
-    return { total: this.total, deadLettered: Object.fromEntries(this.deadLettered), byType: Object.fromEntries([...this.byType.entries()].sort((a, b) => b[1] - a[1])), since: this.since, firstAt: this.firstAt, lastAt: this.lastAt };
+    return { total: this.total, reasons: Object.fromEntries([...this.reasons.entries()].sort((a, b) => b[1] - a[1])), deadLettered: Object.fromEntries(this.deadLettered), byType: Object.fromEntries([...this.byType.entries()].sort((a, b) => b[1] - a[1])), since: this.since, firstAt: this.firstAt, lastAt: this.lastAt };
   }
 
   async stop(): Promise<void> {
@@ -125,10 +131,15 @@ export class PlatformObserver {
       if (this.firstAt === 0 || at < this.firstAt) this.firstAt = at;
       if (at > this.lastAt) this.lastAt = at;
     }
-    if (!FOLLOWED_TYPES.has(type) || !message.value) return;
+    if (!(FOLLOWED_TYPES.has(type) || REASONED.has(type)) || !message.value) return;
     try {
       const decoded = this.codec.decode(message.value);
-      const payload = decoded.payload as unknown as ObservedEvent['payload'] & { metadata: { eventId: string; occurredAt: number } };
+      const payload = decoded.payload as unknown as ObservedEvent['payload'] & { metadata: { eventId: string; occurredAt: number }; reason?: string };
+      if (REASONED.has(decoded.type) && at >= this.since) {
+        const key = `${decoded.type} ${payload.reason ?? '?'}`;
+        this.reasons.set(key, (this.reasons.get(key) ?? 0) + 1);
+      }
+      if (!FOLLOWED_TYPES.has(decoded.type)) return;
       this.onEvent({ type: decoded.type, eventId: payload.metadata.eventId, occurredAt: Number(payload.metadata.occurredAt), payload });
     } catch {
       this.undecodable++;

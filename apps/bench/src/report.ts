@@ -91,6 +91,7 @@ export function formatRunTable(runs: readonly RunResult[]): string {
   row('events per order', (r) => formatNumber(r.eventsPerOrder, 1));
   row('database transactions/s (per order)', (r) => (r.databaseTransactionsPerSecond === null || r.databaseTransactions === null ? 'n/a' : `${formatNumber(r.databaseTransactionsPerSecond)} (${formatNumber(r.databaseTransactions / Math.max(1, r.ledger.sent), 1)})`));
   row('**CPU seconds per order**: platform / with Kafka + PostgreSQL', (r) => `**${formatNumber(r.cpuSecondsPerOrder.platform, 3)}** / ${formatNumber(r.cpuSecondsPerOrder.withInfrastructure, 3)}`);
+  row('detours: unroutable / held / released', (r) => `${r.events.byType['OrderUnroutable'] ?? 0} / ${r.events.byType['OrderHeld'] ?? 0} / ${r.events.byType['OrderReleased'] ?? 0}`);
   row('dead-lettered messages', (r) => { const d = Object.entries(r.events.deadLettered); return d.length === 0 ? '0' : d.map(([t, n]) => `${n} on ${t}`).join(', '); });
   row('completed / rejected / cancelled / parked (held)', (r) => `${r.ledger.outcomes.completed} / ${r.ledger.outcomes.rejected} / ${r.ledger.outcomes.cancelled} / ${r.ledger.outcomes.parked}`);
   row('**lost / duplicated / refused**', (r) => `**${r.ledger.outcomes.lost} / ${r.ledger.duplicates.length} / ${r.ledger.outcomes.refused}**`);
