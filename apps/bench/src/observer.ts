@@ -136,7 +136,7 @@ export class PlatformObserver {
       const decoded = this.codec.decode(message.value);
       const payload = decoded.payload as unknown as ObservedEvent['payload'] & { metadata: { eventId: string; occurredAt: number }; reason?: string };
       if (REASONED.has(decoded.type) && at >= this.since) {
-        const key = `${decoded.type} ${payload.reason ?? '?'}`;
+        const key = `${decoded.type} ${payload.reason ?? (payload as { problem?: string }).problem ?? '?'}`;
         this.reasons.set(key, (this.reasons.get(key) ?? 0) + 1);
       }
       if (!FOLLOWED_TYPES.has(decoded.type)) return;
