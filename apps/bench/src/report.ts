@@ -138,6 +138,7 @@ export function formatSweep(report: NonNullable<ModeReport['sweep']>, mode: stri
       `| ${formatNumber(step.rate, 1)} | ${formatNumber(r.offeredPerSecond, 1)} | ${formatNumber(r.sustainedOrdersPerSecond, 1)} | ${ms(r.ledger.latencies.fromIntended.instructed.p99)} | ${ms(r.ledger.latencies.fromIntended.completed.p99)} | ${r.ledger.outcomes.lost} / ${r.ledger.duplicates.length} | ${step.passed ? 'ok' : step.why} |`,
     );
   }
+  lines.push('');
   lines.push(`**Maximum sustainable rate (${mode}): ${report.maxSustainableRate === null ? 'none of the rates tried' : `${formatNumber(report.maxSustainableRate, 1)} orders/s`}**`);
   return lines.join('\n');
 }
