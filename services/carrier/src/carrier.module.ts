@@ -1,7 +1,9 @@
-import { Controller, Inject, Module } from '@nestjs/common';
+import { Controller, Inject, Injectable, Module, type OnModuleInit } from '@nestjs/common';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import { EventOf } from '@switchyard/contracts';
 import { SwitchyardContext } from '@switchyard/messaging';
+import { ServiceLogger } from '@switchyard/service-kit';
+import { DataSource } from 'typeorm';
 import { deadlineLoop } from './deadline-loop';
 import { Selections } from './selections';
 
@@ -21,5 +23,20 @@ class CarrierHandlers {
   }
 }
 
-@Module({ controllers: [CarrierHandlers], providers: [Selections, deadlineLoop] })
+/** Before the deadline loop's first tick and before the consumers start: see Selections.extendDeadlinesAfterStart. */
+@Injectable()
+class DeadlineGrace implements OnModuleInit {
+  constructor(
+    @Inject(DataSource) private readonly dataSource: DataSource,
+    @Inject(Selections) private readonly selections: Selections,
+    @Inject(ServiceLogger) private readonly logger: ServiceLogger,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    const extended = await this.selections.extendDeadlinesAfterStart(this.dataSource.manager, new Date());
+    if (extended > 0) this.logger.info('open carrier selections get one quote timeout from this start', { selections: extended });
+  }
+}
+
+@Module({ controllers: [CarrierHandlers], providers: [Selections, DeadlineGrace, deadlineLoop] })
 export class CarrierModule {}

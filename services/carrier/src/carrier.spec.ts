@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { EventOf } from '@switchyard/contracts';
 import { createTestDatabase, type TestDatabase } from '@switchyard/infra';
+import { Client } from 'pg';
 import { amountOf } from '@switchyard/rating';
+import { startServiceProcess } from '@switchyard/service-kit';
 import { eventually, expectCount, publish, startServiceUnderTest, testTransport, TopicReader, uniqueNamespace, type ServiceUnderTest } from '@switchyard/service-kit/testing';
 import { carrierService } from './carrier.definition';
-import { startServiceProcess } from './testing/process';
 
 // The carrier service with the real table-rate adapter (services/carrier-tablerate/config/rate-table.yaml) on
 // real Kafka and PostgreSQL. Every topic and consumer group of the run is under its own TOPIC_NAMESPACE, shared
@@ -46,7 +47,7 @@ async function stop(started: Started | undefined): Promise<void> {
 }
 
 let adapterDatabase: TestDatabase;
-const adapters: { stop(): Promise<void> }[] = [];
+const adapters: { stop(): Promise<unknown> }[] = [];
 let reader: TopicReader;
 
 // The adapters run as their own processes (services/carrier-tablerate/src/main.ts), as in a deployment.
@@ -60,9 +61,8 @@ beforeAll(async () => {
     SIMULATE_DOWN: String(simulateDown),
     LOG_LEVEL: 'warn',
   });
-  // One after the other: the second finds the shared schema migrated.
-  adapters.push(await startServiceProcess('services/carrier-tablerate/src/main.ts', adapterEnv(tablerate, false)));
-  adapters.push(await startServiceProcess('services/carrier-tablerate/src/main.ts', adapterEnv(down, true)));
+  adapters.push(await startServiceProcess('carrier-tablerate', { env: adapterEnv(tablerate, false), readyName: `carrier-${tablerate}` }));
+  adapters.push(await startServiceProcess('carrier-tablerate', { env: adapterEnv(down, true), readyName: `carrier-${down}` }));
   reader = await TopicReader.start(bus, ['carrier.events', 'carrier.commands.dlq', 'carrier.adapter.replies', `carrier.adapter.requests.${tablerate}`, `carrier.adapter.requests.${down}`]);
 });
 
@@ -215,4 +215,55 @@ describe('when no adapter answers', () => {
     expect(outcome.type === 'CarrierSelectionFailed' && outcome.payload.detail).toMatch(/dc-atlantis, whose country is not in LOCATION_COUNTRIES/);
     expect(reader.of('CarrierQuoteRequested', (p) => p.orderId === orderId)).toHaveLength(0);
   });
+});
+
+describe('after a stop that outlasted a deadline', () => {
+  const late = 'late';
+  let database: TestDatabase;
+  let lateReader: TopicReader;
+  let adapter: { stop(): Promise<unknown> } | undefined;
+  const lateOutcomes = (orderId: string) => [
+    ...lateReader.of('CarrierSelected', (p) => p.orderId === orderId),
+    ...lateReader.of('CarrierSelectionFailed', (p) => p.orderId === orderId),
+  ];
+  beforeAll(async () => {
+    database = await createTestDatabase('carrier restart');
+    lateReader = await TopicReader.start(bus, ['carrier.events', 'carrier.adapter.replies', `carrier.adapter.requests.${late}`]);
+  });
+  afterAll(async () => {
+    await adapter?.stop();
+    await lateReader?.stop();
+    await database?.drop();
+  });
+
+  it('gives a selection whose deadline passed while it was down one more quote timeout, instead of failing it at start', async () => {
+    const startCarrierOn = (timeoutMs: number) => {
+      const env = { TOPIC_NAMESPACE: namespace, SELECTION_SCAN_INTERVAL_MS: '100', CARRIERS: late, QUOTE_TIMEOUT_MS: String(timeoutMs) };
+      return startServiceUnderTest(carrierService(env), env, { database });
+    };
+    const first = await startCarrierOn(4_000);
+    const orderId = newOrder();
+    await publish(bus, [selectCarrier(orderId)]);
+    await eventually(() => expectCount(lateReader.of('CarrierQuoteRequested', (p) => p.orderId === orderId), 1, 'quote request'));
+    await first.service.close();
+    // The deadline passes while the carrier service is down (read from the selection's row, then waited out).
+    const client = new Client({ connectionString: database.url });
+    await client.connect();
+    const { rows } = await client.query<{ ms: string }>(`SELECT (extract(epoch FROM deadline_at) * 1000)::bigint::text AS ms FROM carrier.selections WHERE order_id = $1`, [orderId]);
+    await client.end();
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, Number(rows[0]?.ms) - Date.now()) + 500));
+    // Back with a longer timeout; only then does the carrier's adapter come up and answer.
+    const second = await startCarrierOn(30_000);
+    try {
+      adapter = await startServiceProcess('carrier-tablerate', {
+        env: { DATABASE_URL: adapterDatabase.url, KAFKA_BROKERS: brokers(), TOPIC_NAMESPACE: namespace, CARRIER_ID: late },
+        readyName: `carrier-${late}`,
+      });
+      const outcome = await eventually(() => expectCount(lateOutcomes(orderId), 1, 'outcome')[0]);
+      expect(outcome).toMatchObject({ type: 'CarrierSelected', payload: { selections: [{ carrier: { carrierId: late } }] } });
+    } finally {
+      await second.service.close();
+    }
+  });
+
 });

@@ -106,6 +106,17 @@ export class Selections {
     if (waiting === 0) await this.close(em, selection.selection_id, reply.metadata.eventId, publish);
   }
 
+  /**
+   * At start: open selections whose deadline passed (or is about to) while this service was not running get one
+   * QUOTE_TIMEOUT_MS from now. Their adapters' replies may be waiting unread in carrier.adapter.replies; closing
+   * them at once, before the consumer reads those, would fail selections the carriers did answer.
+   */
+  async extendDeadlinesAfterStart(em: EntityManager, now: Date): Promise<number> {
+    const deadline = new Date(now.getTime() + this.settings.QUOTE_TIMEOUT_MS);
+    const [, extended]: [unknown, number] = await em.query(`UPDATE carrier.selections SET deadline_at = $1 WHERE closed_at IS NULL AND deadline_at < $1`, [deadline]);
+    return extended;
+  }
+
   /** Closes every open selection past its deadline; adapters that did not answer are skipped. Returns how many closed. */
   async closeDue(em: EntityManager, now: Date, publish: Publish): Promise<number> {
     const due: { selection_id: string; command: SelectCarrier }[] = await em.query(
