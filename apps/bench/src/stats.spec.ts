@@ -34,7 +34,7 @@ describe('the command line', () => {
   it('has defaults', () => {
     const o = parseArgs([]);
     expect(o.modes).toEqual(['embedded', 'kafka']);
-    expect(o.rate).toBe(50);
+    expect(o.rate).toBe(2);
     expect(o.durationMs).toBe(30_000);
     expect(o.via).toBe('mixed');
     expect(o.sweep).toBeNull();
