@@ -185,6 +185,7 @@ function print(reports: readonly ModeReport[], ceilings: Ceilings | null, option
     out('');
     const reasons = Object.entries(report.run.events.reasons);
     if (reasons.length > 0) out(`why orders did not go straight on (${report.mode}): ${reasons.map(([k, n]) => `${k} ×${n}`).join(', ')}`);
+    for (const [reason, examples] of Object.entries(report.run.events.reasonExamples)) out(`  e.g. ${reason}: ${examples[0]}`);
     out(`events by type (${report.mode}): ${Object.entries(report.run.events.byType).map(([t, n]) => `${t} ${n}`).join(', ')}`);
   }
   if (ceilings && ceilings.errors.length > 0) out(`\nceilings not measured: ${ceilings.errors.join('; ')}`);

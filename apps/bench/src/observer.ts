@@ -35,6 +35,8 @@ export interface EventCounts {
   readonly byType: Readonly<Record<string, number>>;
   /** Why orders could not go straight on: OrderUnroutable, OrderHeld, FulfilmentRejected, StockReservationFailed by reason. */
   readonly reasons: Readonly<Record<string, number>>;
+  /** The first few explanations of each reason (OrderUnroutable.summary, detail), for people. */
+  readonly reasonExamples: Readonly<Record<string, readonly string[]>>;
   /** Messages on dead-letter topics (counted apart from `total`), by original topic. */
   readonly deadLettered: Readonly<Record<string, number>>;
   /** Messages appended from `since` on (message timestamp), for the events/s of a run. */
@@ -49,6 +51,7 @@ export class PlatformObserver {
   private byType = new Map<string, number>();
   private deadLettered = new Map<string, number>();
   private reasons = new Map<string, number>();
+  private reasonExamples = new Map<string, string[]>();
   private total = 0;
   private since = 0;
   private firstAt = 0;
@@ -102,6 +105,7 @@ export class PlatformObserver {
     this.byType = new Map();
     this.deadLettered = new Map();
     this.reasons = new Map();
+    this.reasonExamples = new Map();
     this.total = 0;
     this.since = since;
     this.firstAt = 0;
@@ -109,7 +113,7 @@ export class PlatformObserver {
   }
 
   counts(): EventCounts {
-    return { total: this.total, reasons: Object.fromEntries([...this.reasons.entries()].sort((a, b) => b[1] - a[1])), deadLettered: Object.fromEntries(this.deadLettered), byType: Object.fromEntries([...this.byType.entries()].sort((a, b) => b[1] - a[1])), since: this.since, firstAt: this.firstAt, lastAt: this.lastAt };
+    return { total: this.total, reasonExamples: Object.fromEntries(this.reasonExamples), reasons: Object.fromEntries([...this.reasons.entries()].sort((a, b) => b[1] - a[1])), deadLettered: Object.fromEntries(this.deadLettered), byType: Object.fromEntries([...this.byType.entries()].sort((a, b) => b[1] - a[1])), since: this.since, firstAt: this.firstAt, lastAt: this.lastAt };
   }
 
   async stop(): Promise<void> {
@@ -138,6 +142,9 @@ export class PlatformObserver {
       if (REASONED.has(decoded.type) && at >= this.since) {
         const key = `${decoded.type} ${payload.reason ?? (payload as { problem?: string }).problem ?? '?'}`;
         this.reasons.set(key, (this.reasons.get(key) ?? 0) + 1);
+        const text = (payload as { summary?: string; detail?: string }).summary ?? (payload as { detail?: string }).detail;
+        const examples = this.reasonExamples.get(key) ?? [];
+        if (text && examples.length < 3) this.reasonExamples.set(key, [...examples, `${payload.orderId ?? ''}: ${text}`.slice(0, 400)]);
       }
       if (!FOLLOWED_TYPES.has(decoded.type)) return;
       this.onEvent({ type: decoded.type, eventId: payload.metadata.eventId, occurredAt: Number(payload.metadata.occurredAt), payload });
