@@ -1,4 +1,6 @@
 // Command line of `npm run bench`: every flag validated, every error names the flag and what it got.
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 
 export type BenchMode = 'embedded' | 'kafka';
 export type Via = 'http' | 'topic' | 'mixed';
@@ -51,7 +53,7 @@ export const DEFAULTS = {
   dispatchDelayMs: 200,
   warmupMs: 5_000,
   seed: 42,
-  cpuProfDir: '.bench/cpu-profiles',
+  cpuProfDir: path.join(tmpdir(), 'switchyard-bench-profiles'),
 };
 
 export const USAGE = `npm run bench -- [options]
