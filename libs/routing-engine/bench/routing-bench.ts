@@ -21,18 +21,10 @@ import {
   type Ruleset,
   type RulesetInput,
 } from '../src/index';
+import { mulberry32 } from '@switchyard/random';
 
-// ---------- seeded randomness (mulberry32): the same seed gives the same scenario ----------
-const prng = (seed: number): (() => number) => {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-};
+// Seeded randomness: the same seed gives the same scenario.
+const prng = mulberry32;
 
 const SKU_COUNT = 10_000;
 const DC_COUNT = 8;

@@ -5,6 +5,7 @@ import { Outbox, OutgoingEvent, silentLogger } from '@switchyard/messaging';
 import { DataSource } from 'typeorm';
 import { Inventory } from './inventory';
 import { balances, openInventoryDatabase, send } from './testing/inventory-test-kit';
+import { mulberry32 } from '@switchyard/random';
 
 // 200 reservations at once, each its own transaction on its own connection (a pool of 50), competing for
 // stock that covers a fraction of the demand: the all-or-nothing hold must never oversell.
@@ -14,17 +15,8 @@ const skus = ['A', 'B', 'C', 'D'].map((s) => `SKU-${s}`);
 const locations = ['dc-north', 'dc-south'].map((l) => `${l}`);
 const policy = parseSafetyStockPolicy(1, [`${locations[1]}=2`, `${skus[0]}@${locations[0]}=0`]);
 
-// A small deterministic generator, so a failing run can be repeated exactly.
-function generator(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// A deterministic generator, so a failing run can be repeated exactly.
+const generator = mulberry32;
 
 describe('200 concurrent reservations competing for scarce stock', () => {
   let dataSource: DataSource;

@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { catalogueSkus, type DemoNetwork } from './network';
 import type { GeneratedOrder } from './order-mix';
-import { Random } from './random';
+import { Random } from '@switchyard/random';
 
 // The demo's sales channels: they create themselves in order-intake through its admin API, then send the order
 // mix over HTTP at a steady rate (with jitter), and cancel the orders the mix flags a while after acceptance.

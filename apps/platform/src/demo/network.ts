@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BackOrderPolicy, ServiceLevel } from '@switchyard/contracts';
-import { Random } from './random';
+import { Random } from '@switchyard/random';
 
 // The demo network: a German home-and-garden retailer ("Hausfreund") selling through its web shop, a marketplace
 // and to wholesale customers in DE, AT, NL, BE and PL. Three national DCs, one 3PL, five stores that ship from

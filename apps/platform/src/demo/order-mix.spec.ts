@@ -1,6 +1,5 @@
 import { demoNetwork } from './network';
 import { createOrderMix, DEFAULT_MIX_PROPORTIONS, EXPRESS_MAX_GRAMS, takeOrders, type GeneratedOrder } from './order-mix';
-import { mulberry32, Random } from './random';
 
 const N = 10_000;
 let orders: GeneratedOrder[];
@@ -10,27 +9,6 @@ beforeAll(() => {
 });
 
 const share = (count: number, of: number) => count / of;
-
-describe('mulberry32', () => {
-  it('repeats per seed, differs between seeds, stays in [0, 1)', () => {
-    const a = mulberry32(7);
-    const b = mulberry32(7);
-    const c = mulberry32(8);
-    const first = Array.from({ length: 1_000 }, () => a());
-    expect(Array.from({ length: 1_000 }, () => b())).toEqual(first);
-    expect(Array.from({ length: 1_000 }, () => c())).not.toEqual(first);
-    expect(first.every((x) => x >= 0 && x < 1)).toBe(true);
-    // Roughly uniform: each tenth of [0, 1) gets 10 % ± 3 %.
-    const buckets = new Array(10).fill(0);
-    for (const x of first) buckets[Math.floor(x * 10)] += 1;
-    for (const count of buckets) expect(Math.abs(count - 100)).toBeLessThan(30);
-  });
-
-  it('names a bad seed or range', () => {
-    expect(() => mulberry32(Number.NaN)).toThrow('mulberry32 needs a finite number as seed, got NaN');
-    expect(() => new Random(1).int(3, 2)).toThrow('Random.int needs whole numbers min ≤ max, got 3..2');
-  });
-});
 
 describe('the order mix', () => {
   it('is deterministic per seed (and run id), and never asks Math.random', () => {

@@ -1,6 +1,6 @@
 import type { EventPayload, OrderLine, ServiceLevel } from '@switchyard/contracts';
 import type { DemoChannel, DemoCountry, DemoNetwork, DemoSku } from './network';
-import { Random, seedFromText, WeightedIndex } from './random';
+import { Random, seedFromText, WeightedIndex } from '@switchyard/random';
 
 // The order mix: a deterministic, pure generator of the orders the demo's channels send (and the benchmark's
 // load). Same seed and options → the same orders in the same order, on any machine. No clock, no I/O.

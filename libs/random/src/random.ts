@@ -1,5 +1,5 @@
-// A small seeded PRNG for the demo data, the order mix and the simulators: the same seed gives the same numbers
-// on every machine and every run, so demo networks and benchmark loads are reproducible. Never Math.random.
+// A small seeded PRNG for test data, demo networks, benchmark loads and simulators: the same seed gives the same
+// numbers on every machine and every run, so scenarios are reproducible. Never Math.random.
 
 /** mulberry32: a 32-bit state PRNG returning numbers in [0, 1). Fast, tiny and good enough for test data. */
 export function mulberry32(seed: number): () => number {
