@@ -1,10 +1,8 @@
 // The ceiling of the parts, measured on this machine in the same run as the platform: what raw kafkajs, the
 // PostgreSQL outbox+inbox transaction and the routing engine can do on their own. The measuring code is the
 // existing benches' (libs/*/bench), imported, so the figures mean the same thing as theirs.
-/* eslint-disable @nx/enforce-module-boundaries -- the libraries' benches are not part of their public API */
-import { measureOutboxInboxCeiling, measureRawKafkaCeiling, type OutboxInboxCeiling, type RawKafkaCeiling } from '../../../libs/messaging/bench/messaging-bench';
-import { measureRoutingCeiling, type RoutingCeiling } from '../../../libs/routing-engine/bench/routing-bench';
-/* eslint-enable @nx/enforce-module-boundaries */
+import { measureOutboxInboxCeiling, measureRawKafkaCeiling, type OutboxInboxCeiling, type RawKafkaCeiling } from '@switchyard/messaging/bench';
+import { measureRoutingCeiling, type RoutingCeiling } from '@switchyard/routing-engine/bench';
 
 export interface Ceilings {
   readonly kafka: (RawKafkaCeiling & { readonly messageBytes: number }) | null;

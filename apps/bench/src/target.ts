@@ -5,7 +5,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createTestDatabase, type TestDatabase } from '@switchyard/infra';
-// eslint-disable-next-line @nx/enforce-module-boundaries -- the bench drives the platform app; Nx forbids importing apps unless told
 import { startPlatform, type RunningPlatform } from '@switchyard/platform';
 import type { BenchMode } from './args';
 import { demoNetwork } from './demo';
