@@ -450,6 +450,38 @@ describe('operators', () => {
     expect((await submit(orderBody({ channelOrderId: newChannelOrderId(), lines: [line('l1', `SKU-IMPORTED`)] }))).status).toBe(202);
   });
 
+  it('import SKUs while another transaction inserts the same ones the other way round (a deadlock PostgreSQL breaks): the import is run again', async () => {
+    // The other side, as intake's consumer would be: it holds SKU-DL-B and then wants SKU-DL-A, which the import took.
+    const other = await service.dataSource.createQueryRunner();
+    await other.connect();
+    await other.startTransaction();
+    try {
+      await other.query(`INSERT INTO ${SCHEMA}.catalogue (sku, source) VALUES ('SKU-DL-B', 'test')`);
+      const importing = admin('/catalogue', { skus: ['SKU-DL-B', 'SKU-DL-A'] });
+      // The import has taken SKU-DL-A and waits for SKU-DL-B once its statement runs; then close the circle.
+      await eventually(async () => {
+        const waiting: unknown[] = await service.dataSource.query(`SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%catalogue%'`);
+        expect(waiting.length).toBeGreaterThan(0);
+      });
+      const closing = other.query(`INSERT INTO ${SCHEMA}.catalogue (sku, source) VALUES ('SKU-DL-A', 'test')`).then(
+        () => 'inserted',
+        (error: { driverError?: { code?: string } }) => error.driverError?.code ?? 'failed',
+      );
+      // PostgreSQL aborts the side that waited first (the import); its retry then waits for this transaction.
+      const outcome = await closing;
+      if (outcome === 'inserted') await other.commitTransaction();
+      else await other.rollbackTransaction();
+      const response = await importing;
+      expect(outcome).toBe('inserted');
+      expect(response.status).toBe(201);
+      const known: unknown[] = await service.dataSource.query(`SELECT sku FROM ${SCHEMA}.catalogue WHERE sku IN ('SKU-DL-A', 'SKU-DL-B')`);
+      expect(known).toHaveLength(2);
+    } finally {
+      if (other.isTransactionActive) await other.rollbackTransaction();
+      await other.release();
+    }
+  });
+
   it('create a channel and import SKUs with the CLIs; the key is printed once and works at once', async () => {
     const cli = async (...args: string[]) =>
       (await promisify(execFile)(process.execPath, ['-r', '@swc-node/register', ...args], { cwd: workspaceRoot(), env: { ...process.env, DATABASE_URL: database.url } })).stdout;

@@ -11,7 +11,8 @@ export const SKU = /^\S{1,100}$/;
 export class Catalogue {
   /** Adds SKUs (those known already are left as they are); returns how many were new. */
   async add(em: EntityManager, skus: readonly string[], source: string): Promise<number> {
-    const unique = [...new Set(skus)];
+    // Sorted: concurrent imports lock the same rows in the same order.
+    const unique = [...new Set(skus)].sort();
     if (unique.length === 0) return 0;
     const rows: unknown[] = await em.query(
       `INSERT INTO ${SCHEMA}.catalogue (sku, source) SELECT unnest($1::text[]), $2 ON CONFLICT (sku) DO NOTHING RETURNING sku`,

@@ -62,7 +62,7 @@ export class AdminController {
     if (!Array.isArray(skus) || skus.length === 0 || skus.length > MAX_IMPORT) throw problem(400, 'skus', `must be a list of 1 to ${MAX_IMPORT} SKUs`);
     const errors = skus.flatMap((sku, index) => (typeof sku === 'string' && SKU.test(sku) ? [] : [{ path: `skus[${index}]`, problem: 'must be a SKU: 1 to 100 characters without spaces' }]));
     if (errors.length > 0) throw problems(400, errors);
-    const added = await this.dataSource.transaction((em) => this.catalogue.add(em, skus as string[], 'operator import'));
+    const added = await retryOnDeadlock(() => this.dataSource.transaction((em) => this.catalogue.add(em, skus as string[], 'operator import')));
     return { added, alreadyKnown: new Set(skus).size - added };
   }
 
@@ -72,6 +72,22 @@ export class AdminController {
     } catch (error) {
       if (error instanceof ChannelRegistryError) throw problem({ invalid: 400, exists: 409, missing: 404 }[error.kind], 'channelId', error.message);
       throw error;
+    }
+  }
+}
+
+/**
+ * Runs a transaction again (up to 3 times) when PostgreSQL broke a deadlock by aborting it. An import inserts many
+ * SKUs in one transaction while intake's consumer inserts the SKUs inventory reports in its own; the two can wait
+ * for each other's rows, and one of them is then aborted with 40P01 (the platform's start met it).
+ */
+async function retryOnDeadlock<T>(work: () => Promise<T>, attempts = 3): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work();
+    } catch (error) {
+      const code = (error as { code?: string; driverError?: { code?: string } }).driverError?.code ?? (error as { code?: string }).code;
+      if (code !== '40P01' || attempt >= attempts) throw error;
     }
   }
 }
