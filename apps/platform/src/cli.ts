@@ -107,7 +107,7 @@ function logWriter(file: string): { write: (line: string) => void; close: () => 
 function banner(platform: RunningPlatform, options: CliOptions, logFile: string): string {
   const rows: string[] = [
     '',
-    `Switchyard is running (${platform.mode === 'embedded' ? 'embedded: every service in this process' : `distributed: ${platform.processes().length} processes on Kafka ${platform.kafkaBrokers?.join(',')}`}).`,
+    `Switchyard is running (${platform.mode === 'embedded' ? 'embedded: every service in this process' : `distributed: ${platform.processes().length} processes on Kafka ${platform.kafkaBrokers?.join(',')}`}; pid ${process.pid}).`,
     '',
     `  API       ${platform.apiUrl}/v1/orders`,
     `  health    ${platform.apiUrl}/health`,

@@ -31,7 +31,7 @@ function alive(pid: number): boolean {
  * Takes `<dataDir>/platform.lock` for this process: PGlite is one PostgreSQL backend over plain files, and two
  * processes on one folder would corrupt it. A lock left by a process that died (a crash, kill -9) is taken over.
  */
-function lockDataDir(dataDir: string): () => void {
+export function lockDataDir(dataDir: string): () => void {
   const lockFile = path.join(dataDir, 'platform.lock');
   for (let attempt = 0; attempt < 2; attempt++) {
     try {

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { DEFAULT_DATABASE_URL, ensureDatabase, provideKafka, type ProvidedKafka } from '@switchyard/infra';
-import { createEmbeddedTransport, createKafkaTransport, embeddedTransportMigration, namespacedTransport, type Transport } from '@switchyard/messaging';
+import { createEmbeddedTransport, createKafkaTransport, embeddedTransportMigration, ensureTopics, namespacedTransport, type Transport } from '@switchyard/messaging';
 import {
   openServiceDatabase,
   ServiceLogger,
@@ -80,6 +80,10 @@ async function startEmbedded(url: string, plans: readonly ServicePlan[], writeLo
     idlePollMs: 2_000,
     logger: new ServiceLogger({ service: 'embedded-transport', level: 'warn', write: writeLog }),
   });
+  // Every location's instruction topic, before any service starts: the orchestrator creates one on first use
+  // inside its transaction, and on this one-backend database that must find it known without asking the database.
+  const partitions = Number(plans[0]?.env['TOPIC_PARTITIONS'] ?? 1);
+  await ensureTopics(transport, demoNetwork.locations.map((l) => `fulfilment.instructions.${l.id}`), { partitions, replicationFactor: 1 });
   const running: RunningService[] = [];
   const stop = async () => {
     // Reverse order: the front door closes first, the services that only answer others last.

@@ -9,7 +9,8 @@ import { readRulesetFile, RulesetStore } from './rulesets';
 
 /**
  * Routing's state and start-up: loads NETWORK_FILE into the routing schema and seeds RULESET_FILE; a bad file stops
- * the start. Nest starts the consumers before module init, so handlers wait for the same load (`ready()`).
+ * the start. The module loads them while it is built (routing.module.ts), before the consumers start; handlers
+ * still wait for the same load (`ready()`), which is then already done.
  */
 @Injectable()
 export class Routing implements OnModuleInit {

@@ -1,4 +1,5 @@
 import { ChildProcess, spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
 const WORKSPACE_ROOT = path.resolve(__dirname, '../../../..');
@@ -10,10 +11,24 @@ export interface StartedPlatformProcess {
   readonly operatorKey: string;
   /** Everything it printed so far. */
   readonly output: string[];
-  /** SIGTERM to npm's process group, and the exit code of the platform. */
+  /** SIGTERM to the platform's process, and its exit code (as npm passes it on). */
   stop(): Promise<number | null>;
   /** SIGKILL to the whole process group: a crash, nothing drained. */
   kill(): Promise<void>;
+}
+
+/** The end of the platform's own log (in its --data-dir), for a failure message. */
+function logTail(args: readonly string[]): string {
+  const at = args.indexOf('--data-dir');
+  const file = at >= 0 ? path.join(args[at + 1] as string, 'platform.log') : undefined;
+  if (!file || !existsSync(file)) return '';
+  const lines = readFileSync(file, 'utf8').split('\n').filter((l) => l.includes('"level":"warn"') || l.includes('"level":"error"') || l.includes('held the database'));
+  return `\nWarnings and errors in ${file}:\n${lines.slice(-30).join('\n')}`;
+}
+
+function withoutInfrastructure(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const { DATABASE_URL: _database, KAFKA_BROKERS: _kafka, ...rest } = env;
+  return rest;
 }
 
 /**
@@ -23,7 +38,8 @@ export interface StartedPlatformProcess {
 export function startPlatformProcess(args: readonly string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 150_000): Promise<StartedPlatformProcess> {
   const child: ChildProcess = spawn('npm', ['start', '--', ...args], {
     cwd: WORKSPACE_ROOT,
-    env: { ...process.env, ...env },
+    // As on a fresh machine: the test run's DATABASE_URL and KAFKA_BROKERS would turn the embedded database off.
+    env: { ...withoutInfrastructure(process.env), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });
@@ -48,19 +64,21 @@ export function startPlatformProcess(args: readonly string[], env: NodeJS.Proces
       clearTimeout(timer);
       clearInterval(poll);
       signalGroup('SIGKILL');
-      reject(new Error(`npm start ${args.join(' ')} ${why}. Its output:\n${output.slice(-80).join('\n')}`));
+      reject(new Error(`npm start ${args.join(' ')} ${why}. Its output:\n${output.slice(-40).join('\n')}${logTail(args)}`));
     };
-    child.once('exit', (code) => fail(`exited with code ${code} before it was ready`));
+    const onEarlyExit = (code: number | null): void => fail(`exited with code ${code} before it was ready`);
+    child.once('exit', onEarlyExit);
     const poll = setInterval(() => {
       if (!output.some((l) => /^ready in /.test(l))) return;
       clearTimeout(timer);
       clearInterval(poll);
-      child.removeAllListeners('exit');
+      child.off('exit', onEarlyExit);
       const api = output.map((l) => /^\s+API\s+(http:\/\/\S+)\/v1\/orders$/.exec(l)?.[1]).find((u) => u !== undefined);
       const keys = Object.fromEntries(output.flatMap((l) => { const m = /^\s+channel (\S+)\s+key (\S+)$/.exec(l); return m ? [[m[1], m[2]]] : []; }));
       const operatorKey = output.map((l) => /^\s+operator key\s+(\S+)$/.exec(l)?.[1]).find((k) => k !== undefined);
-      if (!api || !operatorKey || Object.keys(keys).length === 0) {
-        fail('printed a banner without the API URL, operator key or channel keys');
+      const pid = Number(output.map((l) => /^Switchyard is running \(.*; pid (\d+)\)\.$/.exec(l)?.[1]).find((p) => p !== undefined));
+      if (!api || !operatorKey || Object.keys(keys).length === 0 || !Number.isInteger(pid)) {
+        fail('printed a banner without the API URL, operator key, channel keys or pid');
         return;
       }
       resolve({
@@ -69,7 +87,8 @@ export function startPlatformProcess(args: readonly string[], env: NodeJS.Proces
         operatorKey,
         output,
         stop: async () => {
-          signalGroup('SIGTERM');
+          // The platform itself, as Ctrl-C would reach it; npm then exits with its exit code.
+          process.kill(pid, 'SIGTERM');
           return exited;
         },
         kill: async () => {
