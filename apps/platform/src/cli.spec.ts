@@ -15,6 +15,7 @@ describe('platform command line', () => {
       dataDir: '/tmp/sy',
       dispatchDelayMs: 100,
     });
+    expect(parseCli(['--kafka'], {})).toMatchObject({ mode: 'kafka', dataDir: path.resolve('.switchyard/kafka') });
     expect(parseCli(['--help'], {})).toBe('help');
   });
 

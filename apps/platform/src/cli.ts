@@ -2,7 +2,7 @@ import { createWriteStream, mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { DataDirInUseError } from './embedded-postgres';
-import { DEFAULT_DATA_DIR, DEFAULT_PORT, startPlatform, type RunningPlatform } from './platform';
+import { DEFAULT_DATA_DIR, DEFAULT_KAFKA_DATA_DIR, DEFAULT_PORT, startPlatform, type RunningPlatform } from './platform';
 import type { PlatformMode } from './platform.types';
 import { formatProgress } from './progress';
 
@@ -16,7 +16,8 @@ Options:
   --no-demo               no demo traffic (the demo network and channels are still set up)
   --rate <orders/s>       demo traffic rate, 0.1–500 (default 2)
   --port <port>           port of the API front door, 0 for any free one (default $PORT or ${DEFAULT_PORT})
-  --data-dir <folder>     embedded database, demo keys, mail and logs (default $SWITCHYARD_DATA_DIR or ${DEFAULT_DATA_DIR})
+  --data-dir <folder>     embedded database, demo keys, mail and logs (default $SWITCHYARD_DATA_DIR, or
+                          ${DEFAULT_DATA_DIR}; ${DEFAULT_KAFKA_DATA_DIR} with --kafka)
   --dispatch-delay <ms>   how long the simulated warehouses take to ship (default 4000)
   --reset                 delete the data folder first (every order and key is lost)
   --progress-every <s>    seconds between progress lines (default 5)
@@ -77,7 +78,7 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv): CliOp
     demo: !v['no-demo'],
     rate: number('--rate', v.rate, 2, 0.1, 500, false),
     port: number('--port', v.port ?? env['PORT'], DEFAULT_PORT, 0, 65_535, true),
-    dataDir: path.resolve(v['data-dir'] ?? env['SWITCHYARD_DATA_DIR'] ?? DEFAULT_DATA_DIR),
+    dataDir: path.resolve(v['data-dir'] ?? env['SWITCHYARD_DATA_DIR'] ?? (v.kafka ? DEFAULT_KAFKA_DATA_DIR : DEFAULT_DATA_DIR)),
     dispatchDelayMs: number('--dispatch-delay', v['dispatch-delay'], 4_000, 0, 3_600_000, true),
     reset: v.reset ?? false,
     progressEverySeconds: number('--progress-every', v['progress-every'], 5, 1, 3_600, false),
@@ -126,7 +127,9 @@ function banner(platform: RunningPlatform, options: CliOptions, logFile: string)
     'Try it (README.md, "Quick start", has an order to send):',
     `  curl -s ${platform.apiUrl}/v1/orders/<orderId> -H "Authorization: Bearer <the web key>"`,
     '',
-    'Ctrl-C stops it; starting it again continues where it stopped.',
+    platform.continuesAfterRestart
+      ? 'Ctrl-C stops it; starting it again continues where it stopped.'
+      : 'Ctrl-C stops it. Its Kafka broker lives only as long as this run, so the next start begins afresh; run `eval "$(npm run -s infra:up)"` first to keep a broker (and the database "switchyard") between starts.',
     '',
   ];
   return rows.join('\n');

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { DEFAULT_DATABASE_URL, ensureDatabase, provideKafka, type ProvidedKafka } from '@switchyard/infra';
+import { DEFAULT_DATABASE_URL, ensureDatabase, provideKafka, recreateDatabase, type ProvidedKafka } from '@switchyard/infra';
 import { createEmbeddedTransport, createKafkaTransport, embeddedTransportMigration, ensureTopics, namespacedTransport, type Transport } from '@switchyard/messaging';
 import {
   openServiceDatabase,
@@ -23,6 +23,8 @@ import { progressTopics, ProgressObserver } from './progress';
 import { operatorKeyEnv, servicePlans, type ServicePlan } from './services';
 
 export const DEFAULT_DATA_DIR = '.switchyard/data';
+/** The distributed mode's folder (demo files, keys, mail, log): its data lives in Kafka and PostgreSQL. */
+export const DEFAULT_KAFKA_DATA_DIR = '.switchyard/kafka';
 export const DEFAULT_PORT = 3000;
 
 /** What the platform keeps between starts: the operator key and the demo channels' API keys (file mode 0600). */
@@ -112,7 +114,7 @@ async function startDistributed(plans: readonly ServicePlan[], brokers: readonly
   };
   try {
     const started = await Promise.allSettled(
-      plans.map((plan) => startServiceProcess(plan.folder, { env: { ...plan.env, LOG_LEVEL: plan.env['LOG_LEVEL'] ?? 'info' }, readyName: plan.definition.name, onLine: writeLog })),
+      plans.map((plan) => startServiceProcess(plan.folder, { env: { ...plan.env, LOG_LEVEL: plan.env['LOG_LEVEL'] ?? 'info' }, readyName: plan.definition.name, onLine: writeLog, detached: true })),
     );
     for (const result of started) if (result.status === 'fulfilled') children.push(result.value);
     const failed = started.filter((s): s is PromiseRejectedResult => s.status === 'rejected');
@@ -135,6 +137,8 @@ export interface RunningPlatform extends Platform {
   /** Where the platform's database is (a `postgres://` URL; the embedded one's lives as long as the platform). */
   readonly databaseUrl: string;
   readonly kafkaBrokers: readonly string[] | undefined;
+  /** Whether a later start continues where this one stops (not with a broker started for this run only). */
+  readonly continuesAfterRestart: boolean;
   readonly progress: ProgressObserver;
   readonly mail: MailSink | undefined;
   readonly traffic: ChannelSimulator | undefined;
@@ -148,7 +152,7 @@ export interface RunningPlatform extends Platform {
  */
 export async function startPlatform(options: PlatformOptions): Promise<RunningPlatform> {
   const env = process.env;
-  const dataDir = path.resolve(options.dataDir ?? DEFAULT_DATA_DIR);
+  const dataDir = path.resolve(options.dataDir ?? (options.mode === 'kafka' ? DEFAULT_KAFKA_DATA_DIR : DEFAULT_DATA_DIR));
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const writeLog = options.writeLog ?? ((line: string) => process.stdout.write(`${line}\n`));
   const secretsFile = path.join(dataDir, 'secrets.json');
@@ -175,10 +179,14 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
       databaseUrl = embeddedPostgres.url;
     }
     if (options.mode === 'kafka') {
-      // The local PostgreSQL's own database for the platform, unless told where.
-      databaseUrl ??= env['DATABASE_URL'] ?? (await ensureDatabase('switchyard', DEFAULT_DATABASE_URL));
       kafka = await provideKafka({ env: options.kafkaBrokers ? { ...env, KAFKA_BROKERS: options.kafkaBrokers.join(',') } : env });
       cleanup.push(() => (kafka as ProvidedKafka).stop());
+      // The local PostgreSQL's database for the platform, unless told where. A broker started for this run
+      // keeps no events after it, so the database starts empty too: state without its event log would not add up.
+      // With a broker that outlives the run (KAFKA_BROKERS, e.g. from `npm run infra:up`) the database is kept.
+      databaseUrl ??=
+        env['DATABASE_URL'] ??
+        (kafka.source === 'external' ? await ensureDatabase('switchyard', DEFAULT_DATABASE_URL) : await recreateDatabase('switchyard_run', DEFAULT_DATABASE_URL));
     }
     const url = databaseUrl as string;
 
@@ -243,6 +251,7 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
       dataDir,
       databaseUrl: url,
       kafkaBrokers: kafka?.brokers,
+      continuesAfterRestart: kafka === undefined || kafka.source === 'external',
       progress,
       mail,
       traffic,

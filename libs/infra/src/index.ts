@@ -21,6 +21,7 @@ export {
   createTestDatabase,
   databaseUrl,
   ensureDatabase,
+  recreateDatabase,
   redactUrl,
   withDatabase,
   type TestDatabase,

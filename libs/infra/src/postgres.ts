@@ -62,6 +62,19 @@ export async function checkPostgres(url = databaseUrl()): Promise<string> {
 }
 
 /** Creates the database if it does not exist; returns its URL. */
+/** Drops the database `name` (closing its connections) and creates it empty; returns its URL. */
+export async function recreateDatabase(name: string, url = databaseUrl()): Promise<string> {
+  assertIdentifier(name);
+  const client = await connect(url);
+  try {
+    await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    await client.query(`CREATE DATABASE "${name}"`);
+  } finally {
+    await client.end();
+  }
+  return withDatabase(url, name);
+}
+
 export async function ensureDatabase(name: string, url = databaseUrl()): Promise<string> {
   assertIdentifier(name);
   const client = await connect(url);
