@@ -14,6 +14,13 @@ const PARSE = 0x50; // 'P'
 const TERMINATE = 0x58; // 'X'
 const NOTIFICATION_RESPONSE = 0x41; // 'A'
 
+/** The SQL text of a Query ('Q': the text) or Parse ('P': statement name, then the text) message, shortened. */
+function statementOf(message: Uint8Array, type: number): string {
+  const body = Buffer.from(message.subarray(5, 600)).toString('utf8');
+  const fields = body.split('\0');
+  return ((type === PARSE ? fields[1] : fields[0]) ?? '').slice(0, 200);
+}
+
 /**
  * Finds the NotificationResponse messages in a backend's output stream (split anyhow into chunks). PGlite writes
  * a NOTIFY's notification into the output of the connection whose COMMIT sent it; in a real server it goes to
@@ -105,8 +112,6 @@ export async function startPgliteServer(options: PgliteServerOptions): Promise<P
     owner = socket;
   };
 
-
-  /** Runs one message as part of the socket's turn; ends the turn where an exchange ends outside a transaction. */
   const scanners = new WeakMap<Socket, NotificationScanner>();
   /** The last statement each connection sent, for the slow-turn report. */
   const lastSql = new WeakMap<Socket, string>();
@@ -114,12 +119,9 @@ export async function startPgliteServer(options: PgliteServerOptions): Promise<P
     for (const other of sockets) if (other !== from && other.writable) other.write(notification);
   };
 
+  /** Runs one message as part of the socket's turn; ends the turn where an exchange ends outside a transaction. */
   const run = async (socket: Socket, message: Uint8Array, type: number | null): Promise<void> => {
-    if (type === QUERY) lastSql.set(socket, Buffer.from(message.subarray(5, 200)).toString('utf8'));
-    if (type === PARSE) {
-      const text = Buffer.from(message.subarray(5, 400)).toString('utf8');
-      lastSql.set(socket, text.slice(text.indexOf('\0') + 1, text.indexOf('\0') + 200));
-    }
+    if (type === QUERY || type === PARSE) lastSql.set(socket, statementOf(message, type));
     await acquire(socket);
     if ((type === QUERY || type === PARSE) && turnSql.length < 12) turnSql.push(lastSql.get(socket) ?? '');
     if (socket.destroyed) {
