@@ -1,7 +1,7 @@
-import { createWriteStream, mkdirSync, rmSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { DataDirInUseError } from './embedded-postgres';
+import { DataDirInUseError, lockDataDir } from './embedded-postgres';
 import { DEFAULT_DATA_DIR, DEFAULT_KAFKA_DATA_DIR, DEFAULT_PORT, startPlatform, type RunningPlatform } from './platform';
 import type { PlatformMode } from './platform.types';
 import { formatProgress } from './progress';
@@ -147,7 +147,16 @@ export async function main(): Promise<void> {
     process.stdout.write(`${HELP}\n`);
     return;
   }
-  if (options.reset) rmSync(options.dataDir, { recursive: true, force: true });
+  if (options.reset && existsSync(options.dataDir)) {
+    // Never under a running platform: the lock names it (DataDirInUseError) instead of deleting its files.
+    try {
+      lockDataDir(options.dataDir)();
+    } catch (error) {
+      process.stderr.write(`--reset refused: ${(error as Error).message}\n`);
+      process.exit(1);
+    }
+    rmSync(options.dataDir, { recursive: true, force: true });
+  }
   const logFile = path.join(options.dataDir, 'platform.log');
   mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
   const log = logWriter(logFile);
