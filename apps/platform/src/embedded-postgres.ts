@@ -17,13 +17,22 @@ export class DataDirInUseError extends Error {
   }
 }
 
-/** Whether a process with this pid is alive (signal 0 checks without sending anything). */
+/**
+ * Whether a process with this pid is alive (signal 0 checks without sending anything). A zombie, a process that
+ * ended but that nobody has reaped yet (a killed platform whose parent died with it, in a container whose first
+ * process does not reap), answers signal 0 too: on Linux its state in /proc says it is gone.
+ */
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return true;
   }
 }
 
