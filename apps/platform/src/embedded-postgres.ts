@@ -84,7 +84,9 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     await server?.stop().catch(() => undefined);
     await db?.close().catch(() => undefined);
     unlock();
-    throw new Error(`the embedded PostgreSQL in ${dataDir} did not start: ${(error as Error).message}`);
+    throw new Error(
+      `the embedded PostgreSQL in ${dataDir} did not start: ${(error as Error).message}. If its files are damaged, start afresh with --reset (every order and key in it is lost) or another --data-dir`,
+    );
   }
   const port = server.port;
   const started = { db, server };

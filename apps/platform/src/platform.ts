@@ -35,7 +35,12 @@ interface Secrets {
 
 function loadSecrets(file: string): Secrets {
   if (existsSync(file)) {
-    const parsed = JSON.parse(readFileSync(file, 'utf8')) as Partial<Secrets>;
+    let parsed: Partial<Secrets>;
+    try {
+      parsed = JSON.parse(readFileSync(file, 'utf8')) as Partial<Secrets>;
+    } catch (error) {
+      throw new Error(`${file} cannot be read as JSON (${(error as Error).message}); move it away (or start with --reset) to make new keys`);
+    }
     if (typeof parsed.operatorKey !== 'string' || typeof parsed.channels !== 'object' || parsed.channels === null) {
       throw new Error(`${file} is not a Switchyard secrets file (expected { operatorKey, channels }); move it away to start afresh`);
     }
