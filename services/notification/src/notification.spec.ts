@@ -258,12 +258,15 @@ describe('channel webhooks', () => {
     expect(verifySignature(secret, received[0]?.signature, received[0]?.rawBody.replace('ACCEPTED', 'CANCELLED') ?? '')).toBe(false);
     const webhookDeliveries = deliveries.filter((d) => d.medium === 'WEBHOOK').map((d) => d.deliveryId).sort();
     expect(received.map((r) => r.deliveryId).sort()).toEqual(webhookDeliveries);
-    expect(
-      notified(orderId)
-        .filter((e) => e.payload.medium === 'WEBHOOK')
-        .map((e) => e.payload.notificationId)
-        .sort(),
-    ).toEqual(webhookDeliveries);
+    // CustomerNotified passes through the outbox relay and Kafka after the delivery shows SENT.
+    await eventually(() =>
+      expect(
+        notified(orderId)
+          .filter((e) => e.payload.medium === 'WEBHOOK')
+          .map((e) => e.payload.notificationId)
+          .sort(),
+      ).toEqual(webhookDeliveries),
+    );
   });
 
   it('retries an endpoint that is down for a while and delivers once it is back', async () => {
@@ -349,7 +352,7 @@ describe('channel webhooks', () => {
       `Your order ${channelOrderId} is on its way`,
       `Your order ${channelOrderId} is on its way`,
     ]);
-    expect(notified(orderId).map((e) => e.payload.notificationId).sort()).toEqual(deliveries.map((d) => d.deliveryId).sort());
+    await eventually(() => expect(notified(orderId).map((e) => e.payload.notificationId).sort()).toEqual(deliveries.map((d) => d.deliveryId).sort()));
   });
 
   it('tells only the channel of a rejection that names no customer', async () => {
