@@ -172,6 +172,45 @@ describe('service lifecycle and configuration', () => {
     }
   });
 
+  it('prunes inbox entries older than the retention, a bounded batch at a time, and keeps the younger ones', async () => {
+    const database = await createTestDatabase('service kit inbox pruning');
+    const logLines: string[] = [];
+    try {
+      const service = await startService(definition, {
+        env: {
+          DATABASE_URL: database.url,
+          KAFKA_BROKERS: process.env['KAFKA_BROKERS'],
+          PORT: '0',
+          INBOX_RETENTION_HOURS: '24',
+          INBOX_PRUNE_INTERVAL_MS: '100',
+          INBOX_PRUNE_BATCH: '2',
+        },
+        writeLog: (line) => logLines.push(line),
+      });
+      try {
+        const entry = (id: string, hoursAgo: number) =>
+          service.dataSource.query(
+            `INSERT INTO ${SCHEMA}.messaging_inbox (consumer_group, message_id, event_type, topic, partition, "offset", processed_at)
+             VALUES ('kit-probe', $1, 'StockAdjusted', $2, 0, 0, now() - make_interval(hours => $3))`,
+            [id, topic, hoursAgo],
+          );
+        for (const id of ['old-1', 'old-2', 'old-3', 'old-4', 'old-5']) await entry(id, 25);
+        await entry('young', 23);
+        await eventually(async () => {
+          const rows: { message_id: string }[] = await service.dataSource.query(`SELECT message_id FROM ${SCHEMA}.messaging_inbox ORDER BY message_id`);
+          expect(rows.map((r) => r.message_id)).toEqual(['young']);
+        });
+        const pruned = logLines.map((line) => JSON.parse(line) as { message?: string; entries?: number }).filter((l) => l.message === 'inbox pruned');
+        expect(pruned.every((l) => l.entries !== undefined && l.entries <= 2)).toBe(true);
+        expect(pruned.reduce((sum, l) => sum + (l.entries ?? 0), 0)).toBe(5);
+      } finally {
+        await service.close();
+      }
+    } finally {
+      await database.drop();
+    }
+  });
+
   it('refuses to start without brokers on the Kafka transport, saying which variable to set', async () => {
     await expect(startService(definition, { env: { MESSAGING_TRANSPORT: 'kafka', PORT: '0' }, writeLog: () => undefined })).rejects.toThrow(
       /service kit-probe:[\s\S]*KAFKA_BROKERS is required when MESSAGING_TRANSPORT is kafka/,

@@ -1,4 +1,4 @@
-import { Controller, DynamicModule, Get, Inject, INestApplication, Module, OnApplicationShutdown, Res, Type } from '@nestjs/common';
+import { Controller, DynamicModule, Get, Inject, INestApplication, Module, OnApplicationShutdown, Provider, Res, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { MicroserviceOptions } from '@nestjs/microservices';
 import type { NestMicroservice } from '@nestjs/microservices/nest-microservice';
@@ -8,6 +8,7 @@ import {
   createEmbeddedTransport,
   createKafkaTransport,
   embeddedTransportMigration,
+  Inbox,
   namespacedTransport,
   messagingMigration,
   Outbox,
@@ -18,6 +19,7 @@ import {
 } from '@switchyard/messaging';
 import { DataSource, DataSourceOptions, MigrationInterface } from 'typeorm';
 import { ConfigOf, ConfigurationError, describeConfig, loadConfig, settings, SettingsSchema } from './config';
+import { dueWorkLoopProvider } from './due-work-loop';
 import { ServiceLogger } from './service-logger';
 
 /** Settings every service reads from its environment. */
@@ -36,6 +38,14 @@ export const serviceSettings = {
   LOG_LEVEL: settings.oneOf(['debug', 'info', 'warn', 'error'] as const, { default: 'info' }),
   HTTP_BODY_LIMIT: settings.string({ default: '256kb', pattern: /^\d{1,6}(b|kb|mb)$/, doc: 'largest JSON request body' }),
   HEALTH_CHECK_TIMEOUT_MS: settings.int({ default: 2_000, min: 100, max: 60_000 }),
+  INBOX_RETENTION_HOURS: settings.int({
+    default: 168,
+    min: 1,
+    max: 87_600,
+    doc: 'how long the inbox remembers an applied message; keep it above the topics\' retention (Kafka: 7 days by default), or a redelivery older than it is applied twice',
+  }),
+  INBOX_PRUNE_INTERVAL_MS: settings.int({ default: 60_000, min: 100, max: 86_400_000, doc: 'pause between two prunings of the inbox' }),
+  INBOX_PRUNE_BATCH: settings.int({ default: 20_000, min: 1, max: 1_000_000, doc: 'most inbox entries one pruning deletes (one short transaction)' }),
 };
 
 export type ServiceConfig = ConfigOf<typeof serviceSettings>;
@@ -229,6 +239,7 @@ export async function startService<S extends SettingsSchema>(definition: Service
         { provide: ServiceLogger, useValue: logger },
         { provide: Outbox, useValue: new Outbox({ schema: definition.schema }) },
         { provide: HEALTH, useValue: health },
+        inboxPruning(definition.schema, config),
         {
           provide: OwnedResources,
           useValue: new OwnedResources(async () => {
@@ -298,6 +309,25 @@ export async function startService<S extends SettingsSchema>(definition: Service
       return closing;
     },
   };
+}
+
+/**
+ * Forgets inbox entries older than INBOX_RETENTION_HOURS, at most INBOX_PRUNE_BATCH per tick, so the table stays the
+ * size of the redelivery window. An entry is only needed while its message can still come again.
+ */
+function inboxPruning(schema: string, config: ServiceConfig): Provider {
+  const inbox = new Inbox(schema);
+  const retentionMs = config.INBOX_RETENTION_HOURS * 3_600_000;
+  return dueWorkLoopProvider('INBOX_PRUNING', [ServiceLogger], (logger: ServiceLogger) => ({
+    name: 'pruning the inbox',
+    intervalMs: config.INBOX_PRUNE_INTERVAL_MS,
+    tickOnStart: true,
+    claim: async ({ entityManager, now }) => {
+      const pruned = await inbox.prune(entityManager, new Date(now.getTime() - retentionMs), config.INBOX_PRUNE_BATCH);
+      if (pruned > 0) logger.info('inbox pruned', { entries: pruned, olderThanHours: config.INBOX_RETENTION_HOURS });
+      return pruned;
+    },
+  }));
 }
 
 function withNamespace(transport: Transport, namespace: string | undefined): Transport {

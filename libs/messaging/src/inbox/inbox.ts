@@ -32,10 +32,16 @@ export class Inbox {
     return rows.length === 1;
   }
 
-  /** Forgets entries older than `olderThan` (keep them longer than any redelivery can take, e.g. 7 days). Returns how many. */
-  async prune(entityManager: EntityManager, olderThan: Date): Promise<number> {
+  /**
+   * Forgets entries older than `olderThan` (keep them longer than any redelivery can take: the topics' retention),
+   * at most `limit` of them when given, oldest first, so one call stays a short transaction. Returns how many.
+   */
+  async prune(entityManager: EntityManager, olderThan: Date, limit?: number): Promise<number> {
+    const bounded = limit === undefined ? '' : ` AND (consumer_group, message_id) IN (
+        SELECT consumer_group, message_id FROM ${this.table} WHERE processed_at < $1 ORDER BY processed_at LIMIT $2)`;
+    const parameters: unknown[] = limit === undefined ? [olderThan] : [olderThan, limit];
     // TypeORM answers a DELETE with [rows, affected].
-    const [, affected] = (await entityManager.query(`DELETE FROM ${this.table} WHERE processed_at < $1`, [olderThan])) as [unknown[], number];
+    const [, affected] = (await entityManager.query(`DELETE FROM ${this.table} WHERE processed_at < $1${bounded}`, parameters)) as [unknown[], number];
     return affected;
   }
 }
