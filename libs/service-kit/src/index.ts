@@ -17,5 +17,5 @@ export {
 } from './start-service';
 export { runServiceMain } from './main';
 export { DueWorkLoop, dueWorkLoopProvider, type DueBatchWork, type DueWorkParts, type DueItemWork, type DueWorkLogger, type DueWorkLoopOptions, type DueWorkTransaction } from './due-work-loop';
-export { operatorKeyGuard } from './operator-key';
+export { operatorKeyGuard, type OperatorKeyGuardOptions } from './operator-key';
 export { startServiceProcess, type ServiceProcess, type StartServiceProcessOptions } from './service-process';

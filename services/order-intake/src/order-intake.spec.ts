@@ -444,6 +444,30 @@ describe('operators', () => {
     expect((await admin('/channels', { channelId })).status).toBe(409);
   });
 
+  it('take the operator key from X-Api-Key as well, and answer a missing or wrong one with 401 in the error shape', async () => {
+    expect((await call('/v1/admin/channels', { key: null, headers: { 'x-api-key': operatorKey } })).status).toBe(200);
+    const refused = [
+      await call('/v1/admin/channels', { key: null }),
+      await call('/v1/admin/channels', { key: null, headers: { 'x-api-key': `${operatorKey}x` } }),
+      await call('/v1/admin/channels', { key: `${operatorKey}x` }),
+    ];
+    expect(refused.map((r) => [r.status, r.headers.get('www-authenticate')])).toEqual(Array(3).fill([401, 'Bearer']));
+    expect(await refused[0].json()).toEqual({
+      errors: [{ path: 'Authorization', problem: 'send the operator key as "Authorization: Bearer <OPERATOR_API_KEY>" or "X-Api-Key: <OPERATOR_API_KEY>"' }],
+    });
+  });
+
+  it('answer 503 naming OPERATOR_API_KEY when intake runs without one', async () => {
+    const keyless = await startServiceUnderTest(orderIntakeService, { MESSAGING_TRANSPORT: 'embedded' }, { writeLog: () => undefined });
+    try {
+      const response = await fetch(`${keyless.service.url}/v1/admin/channels`, { headers: { authorization: `Bearer ${operatorKey}` } });
+      expect(response.status).toBe(503);
+      expect(await response.json()).toEqual({ errors: [{ path: 'Authorization', problem: 'the admin endpoints are off: start order-intake with OPERATOR_API_KEY set' }] });
+    } finally {
+      await keyless.stop();
+    }
+  });
+
   it('import SKUs into the catalogue over the admin API', async () => {
     const response = await admin('/catalogue', { skus: [`SKU-IMPORTED`, 'A'] });
     expect(await response.json()).toEqual({ added: 1, alreadyKnown: 1 });

@@ -1,35 +1,11 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
-import { CanActivate, ExecutionContext, Inject, Injectable, NotFoundException, UnauthorizedException } from '@nestjs/common';
-import { SERVICE_SETTINGS } from '@switchyard/service-kit';
-import type { RoutingSettings } from './routing.settings';
-
-const sha256 = (text: string): Buffer => createHash('sha256').update(text).digest();
-
-interface OperatorRequest {
-  headers: Record<string, string | string[] | undefined>;
-}
+import { operatorKeyGuard } from '@switchyard/service-kit';
 
 /**
- * Operator endpoints (publishing rulesets, replacing the network): `Authorization: Bearer <OPERATOR_API_KEY>`.
- * Only the key's SHA-256 digest is kept, compared in constant time; without a key configured they answer 404.
+ * Operator endpoints (publishing rulesets, replacing the network): `Authorization: Bearer <OPERATOR_API_KEY>`,
+ * checked by the service kit's guard like every service's operator endpoints. Without a key configured they
+ * answer 503 naming the setting.
  */
-@Injectable()
-export class OperatorAuthGuard implements CanActivate {
-  private readonly digest: Buffer | undefined;
-
-  constructor(@Inject(SERVICE_SETTINGS) settings: RoutingSettings) {
-    this.digest = settings.OPERATOR_API_KEY === undefined ? undefined : sha256(settings.OPERATOR_API_KEY);
-  }
-
-  canActivate(context: ExecutionContext): boolean {
-    if (!this.digest) throw new NotFoundException('Operator endpoints are off: set OPERATOR_API_KEY to turn them on.');
-    const authorization = context.switchToHttp().getRequest<OperatorRequest>().headers['authorization'];
-    const key = typeof authorization === 'string' ? /^Bearer\s+(\S{1,256})\s*$/i.exec(authorization)?.[1] : undefined;
-    if (!key) throw new UnauthorizedException('The operator key is required: send "Authorization: Bearer <OPERATOR_API_KEY>".');
-    if (!timingSafeEqual(sha256(key), this.digest)) throw new UnauthorizedException('The operator key is not valid.');
-    return true;
-  }
-}
+export const OperatorAuthGuard = operatorKeyGuard('OPERATOR_API_KEY', 'Operator endpoints are off: start routing with OPERATOR_API_KEY set to turn them on.');
 
 /** Who published: the X-Operator-Id header, recorded with each ruleset version. */
 export function operatorIdOf(headers: Record<string, string | string[] | undefined>): string | undefined {

@@ -1,5 +1,4 @@
 import { Module } from '@nestjs/common';
-import { OperatorAuthGuard } from './operator-auth';
 import { Routing } from './routing';
 import { RoutingHandlers } from './routing.handlers';
 import { RoutingHttp } from './routing.http';
@@ -11,5 +10,5 @@ import { RoutingHttp } from './routing.http';
  */
 const loadedAtStart = { provide: Symbol('ROUTING_LOADED_AT_START'), useFactory: (routing: Routing) => routing.ready().then(() => true), inject: [Routing] };
 
-@Module({ controllers: [RoutingHandlers, RoutingHttp], providers: [Routing, OperatorAuthGuard, loadedAtStart] })
+@Module({ controllers: [RoutingHandlers, RoutingHttp], providers: [Routing, loadedAtStart] })
 export class RoutingModule {}

@@ -10,7 +10,7 @@ export const routingSettings = {
   NETWORK_FILE: settings.string({ default: EXAMPLE_NETWORK_FILE, doc: 'the network (locations, capacity, cutoffs, coordinates), JSON or YAML; loaded into the routing schema at start' }),
   RULESET_FILE: settings.string({ default: DEFAULT_RULESET_FILE, doc: 'the ruleset seeded at start when its id has no published version yet; its id is the one that routes orders' }),
   OPERATOR_API_KEY: settings.optional(
-    settings.string({ secret: true, pattern: /^\S{32,256}$/, doc: 'operator key for publishing rulesets and replacing the network (32+ characters); unset: those endpoints answer 404' }),
+    settings.string({ secret: true, pattern: /^\S{32,256}$/, doc: 'operator key for publishing rulesets and replacing the network (32+ characters); unset: those endpoints answer 503' }),
   ),
 };
 

@@ -320,6 +320,7 @@ describe('the routing service over Kafka', () => {
       });
     const extra = { id: 'CDF', lat: 51.48, lon: -3.18, country: 'GB', handlingCost: 1.5 };
     expect((await put({ ...network, locations: [...network.locations, extra] }, 'Bearer wrong')).status).toBe(401);
+    expect((await put({ ...network, locations: [...network.locations, extra] }, '')).status).toBe(401);
     const refused = await put({ ...network, locations: [...network.locations, { ...extra, handlingCost: -1 }] });
     expect(refused).toMatchObject({ status: 400, body: { issues: [{ path: '/locations/4/handlingCost', message: 'must be >= 0' }] } });
     const replaced = await put({ ...network, locations: [...network.locations, extra] });
@@ -404,6 +405,22 @@ describe('routing at start-up', () => {
     const attempt = startRouting({ network: bad }, embedded);
     await expect(attempt).rejects.toThrow(`NETWORK_FILE ${bad} is not a valid network:`);
     await expect(attempt).rejects.toThrow(/\/currency: must be an ISO 4217 code[\s\S]*\/locations\/1\/usedToday: is counted by routing[\s\S]*\/locations\/1\/cutoffs\/OVERNIGHT: is not a service level[\s\S]*\/locations\/0\/lat: must be <= 90/);
+  });
+
+  it('answers 503 naming OPERATOR_API_KEY on the operator endpoints when it runs without one', async () => {
+    const started = await startRouting({ network: files.write('network.json', network) }, { ...embedded, withoutOperatorKey: true });
+    try {
+      const operatorCall = (method: string, path: string) =>
+        fetch(`${started.url}${path}`, { method, headers: { authorization: `Bearer ${OPERATOR_KEY}`, 'content-type': 'application/json' }, body: JSON.stringify(network) });
+      for (const response of [await operatorCall('PUT', '/v1/network'), await operatorCall('POST', '/v1/rulesets/default')]) {
+        expect(response.status).toBe(503);
+        expect(((await response.json()) as { message: string }).message).toBe('Operator endpoints are off: start routing with OPERATOR_API_KEY set to turn them on.');
+      }
+      // Reading needs no key.
+      expect((await fetch(`${started.url}/v1/network`)).status).toBe(200);
+    } finally {
+      await started.close();
+    }
   });
 
   it('seeds the ruleset file once, and again only when the file carries a higher version', async () => {

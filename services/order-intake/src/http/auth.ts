@@ -1,9 +1,7 @@
 import { CanActivate, createParamDecorator, ExecutionContext, Inject, Injectable } from '@nestjs/common';
-import { SERVICE_SETTINGS } from '@switchyard/service-kit';
+import { operatorKeyGuard } from '@switchyard/service-kit';
 import { DataSource } from 'typeorm';
-import { sameDigest, sha256 } from '../channels/api-keys';
 import { ChannelRegistry } from '../channels/channel-registry';
-import type { OrderIntakeSettings } from '../order-intake.settings';
 import { problem } from './problems';
 
 interface AuthenticatedRequest {
@@ -54,20 +52,12 @@ export const AuthenticatedChannel = createParamDecorator((_: unknown, context: E
   return channel;
 });
 
-/** The admin endpoints: the operator key from OPERATOR_API_KEY; without one configured they do not exist (404). */
-@Injectable()
-export class OperatorAuthGuard implements CanActivate {
-  private readonly operatorDigest: Buffer | undefined;
-
-  constructor(@Inject(SERVICE_SETTINGS) settings: OrderIntakeSettings) {
-    this.operatorDigest = settings.OPERATOR_API_KEY === undefined ? undefined : sha256(settings.OPERATOR_API_KEY);
-  }
-
-  canActivate(context: ExecutionContext): boolean {
-    if (!this.operatorDigest) throw problem(404, '', 'not found');
-    const key = presentedKey(context.switchToHttp().getRequest<AuthenticatedRequest>());
-    if (!key) unauthorized(context, 'the operator key is required');
-    if (!sameDigest(sha256(key), this.operatorDigest)) unauthorized(context, 'the operator key is not valid');
-    return true;
-  }
-}
+/**
+ * The admin endpoints: the operator key from OPERATOR_API_KEY, checked by the service kit's guard (as every service's
+ * operator endpoints are), from `Authorization: Bearer <key>` or `X-Api-Key: <key>`, answered in intake's error
+ * shape. Without a key configured they answer 503 naming the setting.
+ */
+export const OperatorAuthGuard = operatorKeyGuard('OPERATOR_API_KEY', 'the admin endpoints are off: start order-intake with OPERATOR_API_KEY set', {
+  keyHeader: 'X-Api-Key',
+  error: (status, message) => problem(status, 'Authorization', message),
+});

@@ -68,7 +68,7 @@ export function openApiDocument(limits: { readonly maxLines: number; readonly bo
         },
       },
       '/v1/admin/channels': {
-        get: { summary: 'List channels and their active key ids', security: [{ operatorKey: [] }], responses: { '200': { description: 'Channels' }, '401': errorResponse('Missing or invalid operator key'), '404': errorResponse('Admin API disabled (no OPERATOR_API_KEY)') } },
+        get: { summary: 'List channels and their active key ids', security: [{ operatorKey: [] }], responses: { '200': { description: 'Channels' }, '401': errorResponse('Missing or invalid operator key'), '503': errorResponse('Admin API off (no OPERATOR_API_KEY)') } },
         post: {
           summary: 'Register a channel and issue its first API key (shown once)',
           security: [{ operatorKey: [] }],
@@ -96,7 +96,7 @@ export function openApiDocument(limits: { readonly maxLines: number; readonly bo
       securitySchemes: {
         channelKey: { type: 'http', scheme: 'bearer', description: "The channel's API key: Authorization: Bearer syk_<key id>.<secret>" },
         channelKeyHeader: { type: 'apiKey', in: 'header', name: 'X-Api-Key' },
-        operatorKey: { type: 'http', scheme: 'bearer', description: 'OPERATOR_API_KEY of the service' },
+        operatorKey: { type: 'http', scheme: 'bearer', description: 'OPERATOR_API_KEY of the service (or in X-Api-Key)' },
       },
       schemas: {
         Errors: {

@@ -20,12 +20,16 @@ export interface RoutingUnderTest {
 
 export const OPERATOR_KEY = `operator-key-${randomUUID()}`;
 
-/** Starts the routing service in a namespace of its own, on a fresh database (dropped on close) or on `database` (left for its owner). */
+/**
+ * Starts the routing service in a namespace of its own, on a fresh database (dropped on close) or on `database` (left
+ * for its owner); with OPERATOR_KEY as its operator key unless `withoutOperatorKey`.
+ */
 export async function startRouting(
   files: { network: string; ruleset?: string },
-  options: { env?: Record<string, string>; database?: TestDatabase } = {},
+  options: { env?: Record<string, string>; database?: TestDatabase; withoutOperatorKey?: boolean } = {},
 ): Promise<RoutingUnderTest> {
-  const env = { NETWORK_FILE: files.network, ...(files.ruleset ? { RULESET_FILE: files.ruleset } : {}), OPERATOR_API_KEY: OPERATOR_KEY, ...options.env };
+  const operatorKey = options.withoutOperatorKey ? {} : { OPERATOR_API_KEY: OPERATOR_KEY };
+  const env = { NETWORK_FILE: files.network, ...(files.ruleset ? { RULESET_FILE: files.ruleset } : {}), ...operatorKey, ...options.env };
   const started = await startServiceUnderTest(routingService, env, { database: options.database, writeLog: () => undefined });
   return { database: started.database, service: started.service, url: started.service.url, transport: started.transport, close: () => started.stop() };
 }
