@@ -3,7 +3,7 @@
 // events of an order's life, decoded, to the ledger.
 import { randomUUID } from 'node:crypto';
 import { EventCodec } from '@switchyard/contracts';
-import { Headers, type ConsumedMessage, type Transport, type TransportConsumer } from '@switchyard/messaging';
+import { Headers, tapTopics, type ConsumedMessage, type Tap, type Transport } from '@switchyard/messaging';
 import { FOLLOWED_TYPES, type ObservedEvent } from './ledger';
 
 /** Every topic of the platform: fixed ones, one instruction topic per location, one request topic per carrier adapter. */
@@ -47,7 +47,7 @@ export interface EventCounts {
 
 export class PlatformObserver {
   private readonly codec = new EventCodec();
-  private consumer: TransportConsumer | undefined;
+  private tap: Tap | undefined;
   private byType = new Map<string, number>();
   private deadLettered = new Map<string, number>();
   private reasons = new Map<string, number>();
@@ -85,19 +85,12 @@ export class PlatformObserver {
       await admin.disconnect();
     }
     if (this.topics.length === 0) throw new Error(`The platform has none of its topics (${topics.join(', ')}) on ${this.transport.name}: is it running?`);
-    const consumer = this.transport.consumer({ groupId: `bench-observer-${randomUUID()}`, partitionsConsumedConcurrently: 4 });
-    this.consumer = consumer;
-    await consumer.connect();
-    await consumer.subscribe({ topics: this.topics, fromBeginning: true });
-    await consumer.run({
-      eachBatch: async (batch) => {
-        for (const message of batch.messages) {
-          this.read(message);
-          batch.markProcessed(message);
-        }
-        // Nothing to keep: the group is this run's own and never read again.
-      },
-    });
+    this.tap = await tapTopics(
+      this.transport,
+      // Nothing to keep: the group is this run's own and never read again.
+      { groupId: `bench-observer-${randomUUID()}`, topics: this.topics, partitionsConsumedConcurrently: 4, onError: () => this.undecodable++ },
+      (message) => this.read(message),
+    );
   }
 
   /** Starts a counting window: events appended from now on count towards `counts()`. */
@@ -117,8 +110,9 @@ export class PlatformObserver {
   }
 
   async stop(): Promise<void> {
-    await this.consumer?.disconnect();
-    this.consumer = undefined;
+    const tap = this.tap;
+    this.tap = undefined;
+    await tap?.stop();
   }
 
   private read(message: ConsumedMessage): void {

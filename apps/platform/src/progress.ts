@@ -1,5 +1,5 @@
 import { EventCodec, type DecodedEvent } from '@switchyard/contracts';
-import type { Transport, TransportConsumer } from '@switchyard/messaging';
+import { tapTopics, type Tap, type Transport } from '@switchyard/messaging';
 
 /** What the platform has done so far, counted from its events (each order once per stage). */
 export interface ProgressSnapshot {
@@ -134,7 +134,7 @@ export function progressTopics(locationIds: readonly string[]): string[] {
 export class ProgressObserver {
   readonly counter = new ProgressCounter();
   private readonly codec = new EventCodec();
-  private consumer: TransportConsumer | undefined;
+  private tap: Tap | undefined;
   /** Messages that were not events this codec knows (they go to the services' dead-letter topics; here they are only counted). */
   undecodable = 0;
 
@@ -144,24 +144,13 @@ export class ProgressObserver {
   ) {}
 
   async start(): Promise<void> {
-    const consumer = this.transport.consumer({ groupId: `platform-progress-${process.pid}-${Date.now()}` });
-    this.consumer = consumer;
-    await consumer.connect();
-    await consumer.subscribe({ topics: this.topics, fromBeginning: true });
-    await consumer.run({
-      eachBatch: async (batch) => {
-        for (const message of batch.messages) {
-          if (message.value) {
-            try {
-              this.counter.apply(this.codec.decode(message.value));
-            } catch {
-              this.undecodable += 1;
-            }
-          }
-          batch.markProcessed(message);
-        }
+    this.tap = await tapTopics(
+      this.transport,
+      { groupId: `platform-progress-${process.pid}-${Date.now()}`, topics: this.topics, onError: () => (this.undecodable += 1) },
+      (message) => {
+        if (message.value) this.counter.apply(this.codec.decode(message.value));
       },
-    });
+    );
   }
 
   snapshot(): ProgressSnapshot {
@@ -169,8 +158,8 @@ export class ProgressObserver {
   }
 
   async stop(): Promise<void> {
-    const consumer = this.consumer;
-    this.consumer = undefined;
-    await consumer?.disconnect();
+    const tap = this.tap;
+    this.tap = undefined;
+    await tap?.stop();
   }
 }

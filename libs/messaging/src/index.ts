@@ -38,6 +38,7 @@ export {
   type ReceivedEvent,
   type TransactionalOutbox,
 } from './consumer/event-consumer';
+export { tapTopics, type Tap, type TapOptions } from './consumer/tap';
 export { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry';
 export { ensureTopics, type TopicSettings } from './topics';
 export { extractTraceContext, injectTraceContext } from './tracing/trace-context';
