@@ -4,6 +4,7 @@ import { FatalError, RetriableError, type OutgoingEvent } from '@switchyard/mess
 import { routeOrder, type Atp, type Destination, type GeoPoint, type Location, type Order, type Ruleset } from '@switchyard/routing-engine';
 import { EntityManager } from 'typeorm';
 import { AtpProjection } from './atp-projection';
+import { PlannedCapacity, type CapacityChange } from './capacity';
 import { ENGINE_BACK_ORDER_POLICY, engineLines, toReply, type ReplyPayload } from './contract-mapping';
 import { localDayAt, NetworkStore } from './network';
 import { RulesetStore } from './rulesets';
@@ -104,7 +105,9 @@ export class RoutingDecisions {
     private readonly network: NetworkStore,
     private readonly projection: AtpProjection,
     private readonly rulesets: RulesetStore,
+    private readonly capacity: PlannedCapacity,
     private readonly activeRulesetId: () => string,
+    private readonly onCapacityChange: (what: string, change: CapacityChange) => void = () => undefined,
   ) {}
 
   /**
@@ -125,6 +128,8 @@ export class RoutingDecisions {
       return [this.outgoing(toRecord(stored).reply, command)];
     }
 
+    // A re-route: earlier plans' shipments never reserved are not going ahead, and this decision may use their capacity.
+    this.onCapacityChange(which(command), await this.capacity.superseded(em, command));
     const decisionId = randomUUID();
     const { ruleset, inputSummary, reply, explanation, shipping } = await this.decide(em, command, decisionId);
     if (ruleset.filters.capacity) {

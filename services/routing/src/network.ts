@@ -138,13 +138,17 @@ export class NetworkStore {
     return limited.filter((s) => (planned.get(s.location.id) ?? 0) >= (s.location.dailyCapacity ?? Infinity)).map((s) => s.location.id);
   }
 
-  /** Shipments routing planned per location on the given local days: the capacity its own decisions used. */
+  /**
+   * Shipments routing planned per location on the given local days: the capacity its own decisions used, less the
+   * shipments given back because their plan did not go ahead (capacity.ts).
+   */
   async shipmentsPlanned(em: EntityManager, days: readonly { locationId: string; localDay: string }[]): Promise<Map<string, number>> {
     if (days.length === 0) return new Map();
     const rows: { location_id: string; shipments: number }[] = await em.query(
       `SELECT s.location_id, count(*)::int AS shipments
        FROM routing.planned_shipments s JOIN unnest($1::text[], $2::date[]) AS d(location_id, local_day)
          ON s.location_id = d.location_id AND s.local_day = d.local_day
+       WHERE s.released_at IS NULL
        GROUP BY s.location_id`,
       [days.map((d) => d.locationId), days.map((d) => d.localDay)],
     );

@@ -1,5 +1,6 @@
 import { ServiceDefinition } from '@switchyard/service-kit';
 import { CreateRouting1795400000000 } from './migrations/1795400000000-create-routing';
+import { ReleasePlannedShipments1795400000001 } from './migrations/1795400000001-release-planned-shipments';
 import { RoutingModule } from './routing.module';
 import { routingSettings } from './routing.settings';
 
@@ -7,10 +8,11 @@ export const routingService: ServiceDefinition<typeof routingSettings> = {
   name: 'routing',
   schema: 'routing',
   module: RoutingModule,
-  consumes: ['routing.commands', 'inventory.events'],
+  // orders.lifecycle, fulfilment.events and inventory's reservations say whether a plan goes ahead: its capacity is given back when it does not.
+  consumes: ['routing.commands', 'inventory.events', 'orders.lifecycle', 'fulfilment.events'],
   publishes: ['routing.events'],
-  // inventory.events also carries reservations and adjustments, which routing does not read: only StockLevelChanged counts.
+  // Those shared topics carry more than routing reads (adjustments, acceptances, the order's other news): skipped on purpose.
   unhandledEvents: 'ignore',
-  migrations: [CreateRouting1795400000000],
+  migrations: [CreateRouting1795400000000, ReleasePlannedShipments1795400000001],
   settings: routingSettings,
 };

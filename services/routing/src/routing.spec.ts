@@ -6,7 +6,7 @@ import { Routing } from './routing';
 import { DEFAULT_RULESET_FILE } from './routing.settings';
 import type { DecisionRecord } from './decisions';
 import { consumerStats, eventually, publish as publishEvents, TopicReader } from '@switchyard/service-kit/testing';
-import { configDirectory, DECISION_TIME, OPERATOR_KEY, replyTo, resent, RoutingUnderTest, send, startRouting } from './testing/routing-test-kit';
+import { configDirectory, DECISION_TIME, OPERATOR_KEY, planNews, replyTo, resent, RoutingUnderTest, send, startRouting } from './testing/routing-test-kit';
 
 // The service as deployed: the test plays inventory (StockLevelChanged) and the saga (RouteOrder) on the broker, in
 // a namespace of the service's own, and reads routing.events (and the dead letters) decoded.
@@ -198,17 +198,17 @@ describe('the routing service over Kafka', () => {
   });
 
   it('skips the other events on inventory.events without dead-lettering them', async () => {
-    const orderId = newOrder();
+    const sku = newSku();
     const before = consumerStats(routing.service);
     await publishEvents(routing.transport, [{
-      type: 'StockReserved',
-      payload: { metadata: { eventId: randomUUID(), occurredAt: Date.now(), correlationId: orderId, causationId: null }, orderId, reservationId: randomUUID(), items: [] },
+      type: 'StockAdjusted',
+      payload: { metadata: { eventId: randomUUID(), occurredAt: Date.now(), correlationId: sku, causationId: null }, sku, locationId: LDN, quantityDelta: 3, onHandAfter: 3, reason: 'RECEIVED', reference: null },
     }]);
     await eventually(() => {
-      if ((consumerStats(routing.service)['ignored'] ?? 0) <= (before['ignored'] ?? 0)) throw new Error('the StockReserved has not been skipped yet');
+      if ((consumerStats(routing.service)['ignored'] ?? 0) <= (before['ignored'] ?? 0)) throw new Error('the StockAdjusted has not been skipped yet');
     });
     expect(consumerStats(routing.service)['dead-lettered']).toBe(before['dead-lettered']);
-    expect(probe.deadLetters((d) => d.key === orderId)).toEqual([]);
+    expect(probe.deadLetters((d) => d.key === `${sku}@${LDN}`)).toEqual([]);
   });
 
   it('counts its own shipments against daily capacity', async () => {
@@ -258,6 +258,134 @@ describe('the routing service over Kafka', () => {
     // Its retry counts again and goes to Manchester.
     const [retried] = await dataSource.transaction((em) => decisions.route(em, second));
     expect(retried.event).toMatchObject({ type: 'OrderRouted', payload: { plan: { shipments: [{ locationId: MAN }] } } });
+  });
+
+  describe('capacity given back when a plan does not go ahead', () => {
+    // BHM ships one order a day; each case has a day of its own, so BHM is free at its start.
+    let days = 10;
+    const freshDay = () => ({ occurredAt: DECISION_TIME + ++days * 86_400_000, destination: { ...send.routeOrder('x', []).payload.destination, coordinates: BIRMINGHAM } });
+    type Day = ReturnType<typeof freshDay>;
+    type Shipment = EventPayload<'OrderRouted'>['plan']['shipments'][number];
+
+    /** Routes a one-line order (attempt 1 unless told) on `day` and returns its only shipment. */
+    const routeOn = async (day: Day, sku: string, orderId = newOrder(), more: { attempt?: number; excludedLocationIds?: string[]; quantity?: number } = {}) => {
+      const { quantity = 1, ...rest } = more;
+      await publishEvents(routing.transport, [send.routeOrder(orderId, [{ sku, quantity }], { ...day, ...rest })]);
+      const [shipment] = (await routed(orderId, rest.attempt ?? 1)).plan.shipments;
+      return { orderId, shipment };
+    };
+    /** Publishes the events and waits until routing handled each: its inbox row commits with its effect. */
+    const handled = async (...events: Parameters<typeof publishEvents>[1]) => {
+      await publishEvents(routing.transport, events);
+      const ids = [...new Set(events.map((event) => event.payload.metadata.eventId))];
+      await eventually(async () => {
+        const rows: { message_id: string }[] = await routing.service.dataSource.query(`SELECT message_id FROM routing.messaging_inbox WHERE message_id = ANY($1::text[])`, [ids]);
+        if (rows.length < ids.length) throw new Error(`routing has handled ${rows.length} of messages ${ids.join(', ')} so far`);
+      });
+    };
+    const stateOf = async (shipment: Shipment) => {
+      const [row]: { release_reason: string | null; released_by_event: string | null; dispatched: boolean }[] = await routing.service.dataSource.query(
+        `SELECT release_reason, released_by_event, dispatched FROM routing.planned_shipments WHERE shipment_id = $1`,
+        [shipment.shipmentId],
+      );
+      return row;
+    };
+    const stocked2 = async () => {
+      const sku = newSku();
+      await stocked([sku, BHM, 10], [sku, MAN, 10]);
+      return sku;
+    };
+
+    it('gives back what a cancelled order took, once however often the cancellation arrives', async () => {
+      const sku = await stocked2();
+      const day = freshDay();
+      const first = await routeOn(day, sku);
+      expect(first.shipment.locationId).toBe(BHM);
+      const cancelled = planNews.orderCancelled(first.orderId, first.shipment.lines);
+      await handled(cancelled);
+      expect(await stateOf(first.shipment)).toEqual({ release_reason: 'ORDER_CANCELLED', released_by_event: cancelled.payload.metadata.eventId, dispatched: false });
+
+      // BHM's shipment for the day is free again: the next order takes it.
+      expect((await routeOn(day, sku)).shipment.locationId).toBe(BHM);
+      // The cancellation again, redelivered and as a copy under a new id: nothing more is given back.
+      await handled(cancelled, resent(cancelled));
+      expect((await stateOf(first.shipment)).released_by_event).toBe(cancelled.payload.metadata.eventId);
+      expect((await routeOn(day, sku)).shipment.locationId).toBe(MAN);
+    });
+
+    it('gives back the shipment whose reservation failed', async () => {
+      const sku = await stocked2();
+      const day = freshDay();
+      const first = await routeOn(day, sku);
+      expect(first.shipment.locationId).toBe(BHM);
+      const failed = planNews.reservationFailed(first.orderId, `${first.orderId}/reservation/1`, first.shipment);
+      await handled(failed, resent(failed));
+      expect(await stateOf(first.shipment)).toMatchObject({ release_reason: 'RESERVATION_FAILED', released_by_event: failed.payload.metadata.eventId });
+      expect((await routeOn(day, sku)).shipment.locationId).toBe(BHM);
+      expect((await routeOn(day, sku)).shipment.locationId).toBe(MAN);
+    });
+
+    it('gives back a shipment the location rejects in full or cancels, and keeps one it rejects in part', async () => {
+      const sku = await stocked2();
+      const day = freshDay();
+      const first = await routeOn(day, sku, newOrder(), { quantity: 2 });
+      expect(first.shipment).toMatchObject({ locationId: BHM, lines: [{ quantity: 2 }] });
+      await handled(planNews.stockReserved(first.orderId, `${first.orderId}/reservation/1`, first.shipment));
+      // One of the two units rejected: the location still ships the other, so the day stays full.
+      await handled(planNews.fulfilmentRejected(first.orderId, first.shipment, [{ ...first.shipment.lines[0], quantity: 1 }]));
+      expect((await stateOf(first.shipment)).release_reason).toBeNull();
+      expect((await routeOn(day, sku)).shipment.locationId).toBe(MAN);
+      await handled(planNews.fulfilmentRejected(first.orderId, first.shipment));
+      expect((await stateOf(first.shipment)).release_reason).toBe('FULFILMENT_REJECTED');
+      const second = await routeOn(day, sku);
+      expect(second.shipment.locationId).toBe(BHM);
+
+      await handled(planNews.fulfilmentCancelled(second.orderId, second.shipment));
+      expect((await stateOf(second.shipment)).release_reason).toBe('FULFILMENT_CANCELLED');
+      expect((await routeOn(day, sku)).shipment.locationId).toBe(BHM);
+    });
+
+    it("gives back an earlier attempt's shipment a re-route supersedes, unless inventory reserved it", async () => {
+      const sku = await stocked2();
+      const day = freshDay();
+      const rerouted = await routeOn(day, sku);
+      expect(rerouted.shipment.locationId).toBe(BHM);
+      // Attempt 2 (say an operator re-route away from BHM): attempt 1's shipment was never reserved, so it is not going ahead.
+      const again = await routeOn(day, sku, rerouted.orderId, { attempt: 2, excludedLocationIds: [BHM] });
+      expect(again.shipment.locationId).toBe(MAN);
+      expect((await stateOf(rerouted.shipment)).release_reason).toBe('SUPERSEDED');
+      const next = await routeOn(day, sku);
+      expect(next.shipment.locationId).toBe(BHM);
+
+      // A reserved shipment goes ahead whatever else is re-routed: the day stays full.
+      const otherDay = freshDay();
+      const kept = await routeOn(otherDay, sku);
+      await handled(planNews.stockReserved(kept.orderId, `${kept.orderId}/reservation/1`, kept.shipment));
+      await routeOn(otherDay, sku, kept.orderId, { attempt: 2, excludedLocationIds: [BHM] });
+      expect((await stateOf(kept.shipment)).release_reason).toBeNull();
+      expect((await routeOn(otherDay, sku)).shipment.locationId).toBe(MAN);
+      // Until the saga gives all its stock back (the operator re-routed it before it was instructed).
+      await handled(planNews.reservationReleased(kept.orderId, `${kept.orderId}/reservation/1`, kept.shipment));
+      expect((await stateOf(kept.shipment)).release_reason).toBe('RESERVATION_RELEASED');
+      expect((await routeOn(otherDay, sku)).shipment.locationId).toBe(BHM);
+    });
+
+    it('counts a shipment that left the location, even when a cancellation was read first', async () => {
+      const sku = await stocked2();
+      const day = freshDay();
+      const left = await routeOn(day, sku);
+      await handled(planNews.shipmentDispatched(left.orderId, left.shipment), planNews.orderCancelled(left.orderId));
+      expect(await stateOf(left.shipment)).toEqual({ release_reason: null, released_by_event: null, dispatched: true });
+      expect((await routeOn(day, sku)).shipment.locationId).toBe(MAN);
+
+      const otherDay = freshDay();
+      const overtaken = await routeOn(otherDay, sku);
+      await handled(planNews.orderCancelled(overtaken.orderId));
+      expect((await stateOf(overtaken.shipment)).release_reason).toBe('ORDER_CANCELLED');
+      await handled(planNews.shipmentDispatched(overtaken.orderId, overtaken.shipment));
+      expect(await stateOf(overtaken.shipment)).toEqual({ release_reason: null, released_by_event: null, dispatched: true });
+      expect((await routeOn(otherDay, sku)).shipment.locationId).toBe(MAN);
+    });
   });
 
   it('uses the network point of the country for an address without coordinates, and says when there is none', async () => {

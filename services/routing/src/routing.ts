@@ -2,6 +2,7 @@ import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { SERVICE_SETTINGS, ServiceLogger } from '@switchyard/service-kit';
 import { DataSource } from 'typeorm';
 import { AtpProjection } from './atp-projection';
+import { PlannedCapacity, type CapacityChange } from './capacity';
 import { RoutingDecisions } from './decisions';
 import { NetworkStore, readNetworkFile } from './network';
 import type { RoutingSettings } from './routing.settings';
@@ -17,7 +18,10 @@ export class Routing implements OnModuleInit {
   readonly network = new NetworkStore();
   readonly projection = new AtpProjection();
   readonly rulesets = new RulesetStore();
-  readonly decisions = new RoutingDecisions(this.network, this.projection, this.rulesets, () => this.activeRulesetId);
+  readonly capacity = new PlannedCapacity();
+  readonly decisions = new RoutingDecisions(this.network, this.projection, this.rulesets, this.capacity, () => this.activeRulesetId, (what, change) =>
+    this.logCapacityChange(what, change),
+  );
   private rulesetId: string | undefined;
   private loading: Promise<void> | undefined;
 
@@ -41,6 +45,12 @@ export class Routing implements OnModuleInit {
   ready(): Promise<void> {
     this.loading ??= this.load();
     return this.loading;
+  }
+
+  /** Logs what an event did to planned capacity; nothing when it changed nothing. */
+  logCapacityChange(what: string, change: CapacityChange): void {
+    if (change.released.length > 0) this.logger.info('capacity given back', { event: what, shipments: change.released.join(', ') });
+    if (change.restored.length > 0) this.logger.info('capacity counted again: the shipment goes ahead after all', { event: what, shipments: change.restored.join(', ') });
   }
 
   private async load(): Promise<void> {

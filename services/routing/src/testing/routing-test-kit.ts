@@ -116,5 +116,55 @@ export const send = {
   },
 };
 
+type Shipment = EventPayload<'OrderRouted'>['plan']['shipments'][number];
+const items = (shipment: Shipment) => shipment.lines.map(({ lineId, sku, quantity }) => ({ lineId, sku, quantity, locationId: shipment.locationId }));
+
+/** What the saga, inventory and the locations say about a plan afterwards: whether it goes ahead. */
+export const planNews = {
+  orderCancelled: (orderId: string, lines: Shipment['lines'] = []): EventOf<'OrderCancelled'> => ({
+    type: 'OrderCancelled',
+    payload: { metadata: metadata(orderId, Date.now()), orderId, reason: 'CUSTOMER_REQUEST', cancelledLines: lines, detail: null },
+  }),
+  stockReserved: (orderId: string, reservationId: string, shipment: Shipment): EventOf<'StockReserved'> => ({
+    type: 'StockReserved',
+    payload: { metadata: metadata(orderId, Date.now()), orderId, reservationId, items: items(shipment) },
+  }),
+  reservationFailed: (orderId: string, reservationId: string, shipment: Shipment): EventOf<'StockReservationFailed'> => ({
+    type: 'StockReservationFailed',
+    payload: {
+      metadata: metadata(orderId, Date.now()),
+      orderId,
+      reservationId,
+      reason: 'INSUFFICIENT_STOCK',
+      shortItems: shipment.lines.map(({ lineId, sku, quantity }) => ({ lineId, sku, locationId: shipment.locationId, requested: quantity, available: 0 })),
+    },
+  }),
+  reservationReleased: (orderId: string, reservationId: string, shipment: Shipment): EventOf<'ReservationReleased'> => ({
+    type: 'ReservationReleased',
+    payload: { metadata: metadata(orderId, Date.now()), orderId, reservationId, items: items(shipment) },
+  }),
+  fulfilmentRejected: (orderId: string, shipment: Shipment, rejectedLines: Shipment['lines'] = shipment.lines): EventOf<'FulfilmentRejected'> => ({
+    type: 'FulfilmentRejected',
+    payload: { metadata: metadata(orderId, Date.now()), orderId, fulfilmentId: shipment.shipmentId, locationId: shipment.locationId, reason: 'OUT_OF_STOCK', rejectedLines, detail: null },
+  }),
+  fulfilmentCancelled: (orderId: string, shipment: Shipment): EventOf<'FulfilmentCancelled'> => ({
+    type: 'FulfilmentCancelled',
+    payload: { metadata: metadata(orderId, Date.now()), orderId, fulfilmentId: shipment.shipmentId, locationId: shipment.locationId },
+  }),
+  shipmentDispatched: (orderId: string, shipment: Shipment): EventOf<'ShipmentDispatched'> => ({
+    type: 'ShipmentDispatched',
+    payload: {
+      metadata: metadata(orderId, Date.now()),
+      orderId,
+      fulfilmentId: shipment.shipmentId,
+      locationId: shipment.locationId,
+      carrier: { carrierId: 'tablerate', serviceCode: 'STANDARD' },
+      trackingNumber: `TRK-${shipment.shipmentId}`,
+      trackingUrl: null,
+      lines: shipment.lines,
+    },
+  }),
+};
+
 /** The same command sent again as a new message (the saga's retry after its deadline). */
 export const resent = <T extends AnyEvent>(event: T): T => ({ ...event, payload: { ...event.payload, metadata: { ...event.payload.metadata, eventId: randomUUID() } } });
