@@ -14,6 +14,7 @@ import {
 import { DataSource } from 'typeorm';
 import { ChannelSimulator, setupDemoChannels } from './demo/channel-simulator';
 import { demoNetwork } from './demo/network';
+import { DemoReplenishment } from './demo/replenishment';
 import { createOrderMix } from './demo/order-mix';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded-postgres';
 import { startGateway, type Gateway } from './gateway';
@@ -243,6 +244,19 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
       });
       traffic.start();
       cleanup.push(() => (traffic as ChannelSimulator).stop());
+    }
+
+    if (options.demoReplenishment ?? options.demoTraffic ?? true) {
+      const replenishment = new DemoReplenishment({
+        transport: started.transport,
+        warehouseUrl: started.serviceUrls['warehouse-simulator'] as string,
+        operatorKey: secrets.operatorKey,
+        network: demoNetwork,
+        onError: (message: string) => writeLog(JSON.stringify({ level: 'warn', service: 'demo-replenishment', msg: message })),
+        onReceipt: (r) => writeLog(JSON.stringify({ level: 'info', service: 'demo-replenishment', msg: 'stock received', locationId: r.locationId, sku: r.sku, units: r.units, why: r.why })),
+      });
+      await replenishment.start();
+      cleanup.push(() => replenishment.stop());
     }
 
     let stopping: Promise<void> | undefined;

@@ -15,6 +15,8 @@ export interface PlatformOptions {
   readonly port?: number;
   /** Start the channel simulators sending the demo order mix (default true). */
   readonly demoTraffic?: boolean;
+  /** Replenish the demo network's stock (reorder points, back-ordered SKUs coming in); default: with demo traffic. */
+  readonly demoReplenishment?: boolean;
   /** Orders per second the demo channels send (default 2). */
   readonly demoRatePerSecond?: number;
   /** Time from instruction to dispatch in the simulated warehouses. */

@@ -3,3 +3,4 @@ export { mulberry32, Random, seedFromText, WeightedIndex } from '@switchyard/ran
 export * from './network';
 export * from './order-mix';
 export * from './channel-simulator';
+export * from './replenishment';
