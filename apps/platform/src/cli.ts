@@ -93,9 +93,9 @@ function logWriter(file: string): { write: (line: string) => void; close: () => 
       stream.write(`${line}\n`);
       if (!line.startsWith('{')) return;
       try {
-        const entry = JSON.parse(line) as { level?: string; service?: string; msg?: string; message?: string; error?: string };
+        const entry = JSON.parse(line) as { level?: string; service?: string; message?: string; error?: string };
         if (entry.level === 'warn' || entry.level === 'error') {
-          process.stderr.write(`[${entry.service ?? 'platform'}] ${entry.level}: ${entry.msg ?? entry.message ?? ''}${entry.error ? ` (${entry.error})` : ''}\n`);
+          process.stderr.write(`[${entry.service ?? 'platform'}] ${entry.level}: ${entry.message ?? ''}${entry.error ? ` (${entry.error})` : ''}\n`);
         }
       } catch {
         // Not JSON after all: kept in the file only.

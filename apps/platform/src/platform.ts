@@ -150,6 +150,11 @@ export interface RunningPlatform extends Platform {
   readonly traffic: ChannelSimulator | undefined;
 }
 
+/** A log line of the platform's own parts, in the services' shape (time, level, service, message, fields). */
+function logLine(level: 'info' | 'warn' | 'error', service: string, message: string, fields: Record<string, unknown> = {}): string {
+  return JSON.stringify({ time: new Date().toISOString(), level, service, message, ...fields });
+}
+
 /**
  * Starts the whole platform with the demo network: embedded (every service in this process, the embedded
  * transport, PGlite unless a database URL is given) or on Kafka (every service its own process, the local
@@ -167,7 +172,7 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
 
   const cleanup: Array<() => Promise<void>> = [];
   const stopAll = async () => {
-    for (const step of cleanup.splice(0).reverse()) await step().catch((error: Error) => writeLog(JSON.stringify({ level: 'error', msg: 'stop step failed', error: error.message })));
+    for (const step of cleanup.splice(0).reverse()) await step().catch((error: Error) => writeLog(logLine('error', 'platform', 'stop step failed', { error: error.message })));
   };
   try {
     let databaseUrl = options.databaseUrl;
@@ -177,9 +182,9 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
       embeddedPostgres = await startEmbeddedPostgres({
         dataDir,
         onSlowTurn: (waitedMs, holder) =>
-          writeLog(JSON.stringify({ time: new Date().toISOString(), level: 'warn', service: 'embedded-postgres', msg: `a connection waited ${waitedMs} ms for its turn on the database`, holder })),
+          writeLog(logLine('warn', 'embedded-postgres', `a connection waited ${waitedMs} ms for its turn on the database`, { holder })),
         onLongTurn: (heldMs, statements) =>
-          writeLog(JSON.stringify({ time: new Date().toISOString(), level: 'info', service: 'embedded-postgres', msg: `one connection held the database for ${heldMs} ms`, statements })),
+          writeLog(logLine('info', 'embedded-postgres', `one connection held the database for ${heldMs} ms`, { statements })),
       });
       cleanup.push(() => (embeddedPostgres as EmbeddedPostgres).stop());
       databaseUrl = embeddedPostgres.url;
@@ -240,7 +245,7 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
         channels,
         ratePerSecond: options.demoRatePerSecond ?? 2,
         mix: createOrderMix({ seed: Date.now() % 2 ** 31, network: demoNetwork }),
-        onError: (message: string) => writeLog(JSON.stringify({ level: 'warn', service: 'demo-traffic', msg: message })),
+        onError: (message: string) => writeLog(logLine('warn', 'demo-traffic', message)),
       });
       traffic.start();
       cleanup.push(() => (traffic as ChannelSimulator).stop());
@@ -252,8 +257,8 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
         warehouseUrl: started.serviceUrls['warehouse-simulator'] as string,
         operatorKey: secrets.operatorKey,
         network: demoNetwork,
-        onError: (message: string) => writeLog(JSON.stringify({ level: 'warn', service: 'demo-replenishment', msg: message })),
-        onReceipt: (r) => writeLog(JSON.stringify({ level: 'info', service: 'demo-replenishment', msg: 'stock received', locationId: r.locationId, sku: r.sku, units: r.units, why: r.why })),
+        onError: (message: string) => writeLog(logLine('warn', 'demo-replenishment', message)),
+        onReceipt: (r) => writeLog(logLine('info', 'demo-replenishment', 'stock received', { ...r })),
       });
       await replenishment.start();
       cleanup.push(() => replenishment.stop());
