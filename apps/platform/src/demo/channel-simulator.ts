@@ -305,7 +305,7 @@ export async function setupDemoChannels(
   const fail = (what: string, answer: { status: number; body: unknown }, hint = '') =>
     new Error(`setupDemoChannels: ${what} answered ${answer.status} ${stringify(answer.body)}${hint}`);
   const operatorHint = (status: number) =>
-    status === 404 ? ' (is OPERATOR_API_KEY set on order-intake? without it the admin API answers 404)' : status === 401 ? ' (the operator key is not the one order-intake has)' : '';
+    status === 503 ? ' (is OPERATOR_API_KEY set on order-intake? without it the admin API answers 503)' : status === 401 ? ' (the operator key is not the one order-intake has)' : '';
 
   const result: DemoChannelSetup[] = [];
   for (const channel of network.channels) {
