@@ -163,6 +163,8 @@ describe('a simulator of two locations with a short dispatch delay', () => {
     expect(rejected.payload).toMatchObject({ reason: 'CAPACITY', rejectedLines: first.payload.lines, detail: expect.stringMatching(/simulated rejection \(operator fault \d+\)/) });
     await publish(bus, [second]);
     await one(() => reader.of('ShipmentDispatched', forOrder(second.payload.orderId)), 'dispatch of the second');
+    // An acceptance of the first would have been published before that (on its own partition): read all there is.
+    await reader.caughtUp();
     expect(reader.of('FulfilmentAccepted', forOrder(first.payload.orderId))).toHaveLength(0);
   });
 
@@ -231,8 +233,9 @@ describe('a simulator with a long dispatch delay', () => {
   const sku = 'SKU-SLOW';
 
   let folder: string;
-  // Stock from a file, and no OPERATOR_KEY: the control endpoints are off.
-  const slowEnv = () => ({ WAREHOUSE_LOCATIONS: slow, DISPATCH_DELAY_MS: '4000', STOCK_FILE: join(folder, 'stock.yaml'), OPERATOR_KEY: '' });
+  // Stock from a file, and no OPERATOR_KEY: the control endpoints are off. The delay must outlast, on a loaded
+  // machine, an acceptance seen through the relay and Kafka plus a cancellation or a restart after it.
+  const slowEnv = () => ({ WAREHOUSE_LOCATIONS: slow, DISPATCH_DELAY_MS: '10000', STOCK_FILE: join(folder, 'stock.yaml'), OPERATOR_KEY: '' });
 
   beforeAll(async () => {
     folder = mkdtempSync(join(tmpdir(), 'warehouse-simulator-'));
@@ -291,10 +294,11 @@ describe('a simulator with a long dispatch delay', () => {
     expect(reader.of('FulfilmentAccepted', forOrder(orderId))).toHaveLength(1);
     const [stock] = await simulator.service.dataSource.query(`SELECT on_hand, allocated FROM warehouse_simulator.stock WHERE location_id = $1 AND sku = $2`, [slow, sku]);
     expect(stock).toEqual({ on_hand: 8, allocated: 0 });
-    // Dispatches go in due order: this later instruction left, so the cancelled earlier one never will.
+    // Dispatches go in due order: this later instruction left, so the cancelled earlier one never will (its
+    // dispatch, on another partition, would have been published first: read all there is).
+    await reader.caughtUp();
     expect(reader.of('ShipmentDispatched', forOrder(cancelled.payload.orderId))).toHaveLength(0);
     // The restart put nothing on hand again from STOCK_FILE: one RECEIVED (a pick is reported by the dispatch itself).
-    await reader.caughtUp();
     expect(stockOf(slow, sku).map((e) => e.payload.reason)).toEqual(['RECEIVED']);
   });
 });
