@@ -48,14 +48,18 @@ describe('embedded transport', () => {
     const admin = transport.admin();
     await admin.connect();
     await admin.createTopics([{ topic, partitions, replicationFactor: 1 }]);
-    const producer = transport.producer();
-    await producer.connect();
-    await producer.send([{ topic, messages: messages.map((m) => ({ key: m.key, value: Buffer.from(m.value), headers: { id: m.value } })) }]);
+    if (messages.length > 0) await send(transport, topic, messages);
     return topic;
   }
 
+  async function send(transport: Transport, topic: string, messages: Array<{ key: string; value: string }>): Promise<void> {
+    const producer = transport.producer();
+    await producer.connect();
+    await producer.send([{ topic, messages: messages.map((m) => ({ key: m.key, value: Buffer.from(m.value), headers: { id: m.value } })) }]);
+  }
+
   /** Consumes until `count` messages were handed over, marking and committing each batch unless told otherwise. */
-  async function consume(transport: Transport, options: { topic: string; groupId: string; count: number; commit?: boolean; members?: number }) {
+  async function consume(transport: Transport, options: { topic: string; groupId: string; count: number; commit?: boolean; members?: number; afterJoin?: () => Promise<void> }) {
     const received: Array<ConsumedMessage & { member: number }> = [];
     const consumers = Array.from({ length: options.members ?? 1 }, () => transport.consumer({ groupId: options.groupId }));
     for (const [member, consumer] of consumers.entries()) {
@@ -71,6 +75,8 @@ describe('embedded transport', () => {
         },
       });
     }
+    // run() resolves once the member holds its partitions.
+    await options.afterJoin?.();
     await eventually(() => expect(received.length).toBeGreaterThanOrEqual(options.count));
     await Promise.all(consumers.map((c) => c.disconnect()));
     return received;
@@ -140,8 +146,10 @@ describe('embedded transport', () => {
   it('deals partitions among the members of a group, each partition to one member', async () => {
     const transport = createEmbeddedTransport({ dataSource, idlePollMs: 20 });
     const messages = Array.from({ length: 40 }, (_, i) => ({ key: `key-${i % 8}`, value: `m${i}` }));
-    const topic = await topicWith(transport, 4, messages);
-    const received = await consume(transport, { topic, groupId: uniqueName('group'), count: 40, members: 2 });
+    // Sent once both members hold their partitions: sent before, the first member could read them all before
+    // the second joins, and the test would depend on who is faster.
+    const topic = await topicWith(transport, 4, []);
+    const received = await consume(transport, { topic, groupId: uniqueName('group'), count: 40, members: 2, afterJoin: () => send(transport, topic, messages) });
 
     const membersByPartition = new Map<number, Set<number>>();
     for (const m of received) membersByPartition.set(m.partition, (membersByPartition.get(m.partition) ?? new Set()).add(m.member));

@@ -107,7 +107,7 @@ export async function insertEffect(em: EntityManager, schema: string, groupId: s
 }
 
 /** Reads a topic from the beginning with a fresh group until `count` messages arrived (or times out). */
-export async function readTopic(transport: Transport, topic: string, count: number, timeoutMs = 30_000): Promise<ConsumedMessage[]> {
+export async function readTopic(transport: Transport, topic: string, count: number, timeoutMs = 60_000): Promise<ConsumedMessage[]> {
   const received: ConsumedMessage[] = [];
   const consumer: TransportConsumer = transport.consumer({ groupId: `reader-${randomUUID()}` });
   await consumer.connect();

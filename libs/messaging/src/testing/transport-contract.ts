@@ -158,7 +158,8 @@ export function describeTransportContract(name: string, makeTransportFactory: ()
 
       const effects = await effectsReach(groupId, 6);
       expect(effects.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6]);
-      expect(standby.publishedCount).toBe(3);
+      // The relay counts a batch after deleting its rows, which may be after the consumer applied it.
+      await eventually(() => expect(standby.publishedCount).toBe(3));
     });
 
     it('applies a message redelivered after its consumer was killed only once (inbox)', async () => {
