@@ -101,10 +101,16 @@ describe('DueWorkLoop', () => {
 
   it('claims exclusively: two loops on the same rows act on each row once', async () => {
     await addJobs(40);
-    // Each holds its claim a moment, so the two are in their transactions side by side.
-    const pause = () => new Promise<void>((resolve) => setTimeout(resolve, 30));
-    const one = new DueWorkLoop({ name: 'one', dataSource, outbox, logger: quiet, intervalMs: 5, claim: claimJobs('one', 3, pause) });
-    const two = new DueWorkLoop({ name: 'two', dataSource, outbox, logger: quiet, intervalMs: 5, claim: claimJobs('two', 3, pause) });
+    // Each holds its claim a moment, so the two are in their transactions side by side; the first claim of each
+    // waits until the other is in one too, so both act on rows however the machine schedules the two loops.
+    const inClaim = new Set<string>();
+    const sideBySide = (loop: string) => async () => {
+      inClaim.add(loop);
+      await eventually(() => expect(inClaim.size).toBe(2), 60_000, 5);
+      await new Promise<void>((resolve) => setTimeout(resolve, 30));
+    };
+    const one = new DueWorkLoop({ name: 'one', dataSource, outbox, logger: quiet, intervalMs: 5, claim: claimJobs('one', 3, sideBySide('one')) });
+    const two = new DueWorkLoop({ name: 'two', dataSource, outbox, logger: quiet, intervalMs: 5, claim: claimJobs('two', 3, sideBySide('two')) });
     one.start();
     two.start();
     try {
