@@ -46,8 +46,10 @@ describe('module boundaries', () => {
       cwd: root,
       input: code,
       encoding: 'utf8',
-      timeout: 120_000,
+      // Type-aware lint of one file is a few seconds, but minutes on a machine loaded with other runs; just below the test's own timeout.
+      timeout: 170_000,
     });
+    if (eslint.signal) throw new Error(`eslint was stopped by ${eslint.signal} (${eslint.error?.message ?? 'no error'}): ${eslint.stderr}`);
     if (!eslint.stdout.startsWith('[')) throw new Error(`eslint did not report (exit ${eslint.status}): ${eslint.stderr}`);
     const [result] = JSON.parse(eslint.stdout) as Array<{ messages: Array<{ ruleId: string | null; severity: number; message: string }> }>;
     return (result?.messages ?? []).filter((m) => m.severity === 2).map((m) => `${m.ruleId}: ${m.message}`);
