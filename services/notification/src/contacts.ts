@@ -107,6 +107,8 @@ export class Contacts {
    * Erases contact data: by order (that order's address and locale) and/or by channel + contact reference (every
    * order of that contact, and the stored preferences). Queued emails to them become FAILED "erased"; the
    * contact rows stay (address and locale blank, `erased_at` set), so later events of those orders send no email.
+   * An email being sent right now (claimed) is stopped too: its send cannot be called back, but its outcome is then
+   * not recorded (the claim is gone), so it stays FAILED "erased" and publishes no CustomerNotified.
    */
   async erase(em: EntityManager, request: ErasureRequest, now: Date): Promise<ErasureResult> {
     const byReference = request.channel !== undefined && request.contactReference !== undefined;
@@ -123,7 +125,7 @@ export class Contacts {
       preferencesDeleted = deleted > 0;
     }
     const [stopped]: [unknown[], number] = await em.query(
-      `UPDATE notification.deliveries SET state = 'FAILED', next_attempt_at = NULL, last_error = $2
+      `UPDATE notification.deliveries SET state = 'FAILED', next_attempt_at = NULL, last_error = $2, claim_token = NULL
        WHERE state = 'PENDING' AND medium = 'EMAIL' AND recipient LIKE 'email:%' AND order_id = ANY($1::text[]) RETURNING 1`,
       [rows.map((r) => r.order_id), ERASED],
     );

@@ -73,10 +73,10 @@ describe('erasure', () => {
     const { orderId } = order.payload;
     harness.smtp.refuse.add('erase-me@example.org');
     await publish(bus, [order]);
-    // Refused once: queued again in ten minutes.
+    // Refused once (recorded, not merely claimed): queued again in ten minutes.
     const [queued] = await eventually(async () => {
       const found = expectCount(await harness.deliveriesOf(service, orderId), 1, 'deliveries');
-      if (found[0]?.attempts !== 1) throw new Error('first try not made yet');
+      if (found[0]?.attempts !== 1 || found[0].lastError === null) throw new Error('first try not recorded yet');
       return found;
     });
     expect(queued).toMatchObject({ state: 'PENDING', attempts: 1 });
@@ -102,6 +102,8 @@ describe('erasure', () => {
     expect((await operator('PUT', '/v1/preferences', { channel, contactReference: customer.contactReference, emailOptOut: ['HELD'], locale: null })).status).toBe(200);
     await publish(bus, [first, second]);
     await eventually(() => expectCount(harness.smtp.to('whole-person@example.org'), 2, 'mails'));
+    // The mail server has them; the erasure must come after both are recorded SENT, or it would stop one in flight.
+    for (const { payload } of [first, second]) expect((await harness.settled(service, payload.orderId)).map((d) => d.state)).toEqual(['SENT']);
 
     const erased = await operator('POST', '/v1/erasures', { channel, contactReference: customer.contactReference });
     expect(erased.status).toBe(200);

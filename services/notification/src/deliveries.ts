@@ -55,10 +55,38 @@ export interface DeliveryPage {
 
 export type RedeliveryOutcome = 'REQUEUED' | 'NOT_FOUND' | 'NOT_FAILED' | 'ERASED';
 
-interface DueDelivery {
+interface ClaimRow {
+  delivery_id: string;
+  order_id: string;
+  status_key: string;
+  recipient: string;
+  medium: Medium;
+  template: string;
+  triggered_by: string;
+  caused_by: string;
+  content: MessageContent | AlertContent;
+  attempts: number;
+  claim_token: string;
+  lease_ran_out: boolean;
+}
+
+/** One try of a delivery, claimed and ready to send with no transaction open; `send` holds the address or endpoint read at claim time. */
+export interface ClaimedDelivery {
   readonly deliveryId: string;
   readonly orderId: string;
+  readonly medium: Medium;
+  /** Only the claim holding this token may record the try. */
+  readonly token: string;
+  /** This try's number (1 for the first). */
+  readonly attempt: number;
+  readonly send: () => Promise<void>;
+  /** The contact reference for CustomerNotified; none for operations alerts. */
+  readonly notify: string | undefined;
+  readonly row: { readonly template: string; readonly medium: Medium; readonly triggered_by: string; readonly caused_by: string };
 }
+
+/** What recording a try did: NOT_OURS when the claim had run out or the delivery was stopped meanwhile. */
+export type RecordOutcome = 'SENT' | 'RETRY' | 'FAILED' | 'NOT_OURS';
 
 interface DeliveryRow {
   delivery_id: string;
@@ -90,6 +118,19 @@ export const OPS_WEBHOOK_RECIPIENT = 'ops:webhook';
 
 const toOutgoing = (event: AnyEvent): OutgoingEvent => ({ topic: topicOf(event), key: keyOf(event), event });
 
+const customerNotified = (claim: ClaimedDelivery, contactReference: string, now: Date): AnyEvent => ({
+  type: 'CustomerNotified',
+  payload: {
+    metadata: { eventId: randomUUID(), occurredAt: now.getTime(), correlationId: claim.orderId, causationId: claim.row.caused_by },
+    orderId: claim.orderId,
+    notificationId: claim.deliveryId,
+    template: claim.row.template,
+    medium: claim.row.medium,
+    triggeredBy: claim.row.triggered_by,
+    contactReference,
+  },
+});
+
 /** How one try of a delivery goes out; `notify` names the contact reference for CustomerNotified (none for operations). */
 interface Send {
   readonly send: () => Promise<void>;
@@ -98,8 +139,9 @@ interface Send {
 
 /**
  * The delivery log, which is also the durable queue: a status event queues its messages in the handler's
- * transaction; the delivery loop sends what is due, retrying with doubling backoff, and records SENT (publishing
- * CustomerNotified in the same transaction, for customer and channel messages) or, after DELIVERY_MAX_ATTEMPTS, FAILED.
+ * transaction; the delivery worker claims what is due, sends it with no transaction open, and records SENT
+ * (publishing CustomerNotified in the same transaction, for customer and channel messages), the next try with
+ * doubling backoff, or, after DELIVERY_MAX_ATTEMPTS, FAILED.
  */
 @Injectable()
 export class Deliveries {
@@ -159,79 +201,91 @@ export class Deliveries {
     if (inserted.length === 0) this.logger.info('message for this status already queued; nothing new', { orderId: d.orderId, status: d.statusKey, medium: d.medium });
   }
 
-  /** Deliveries whose time has come (a plain read; `deliver` claims each). */
-  async due(em: EntityManager, now: Date): Promise<DueDelivery[]> {
-    const rows: { delivery_id: string; order_id: string }[] = await em.query(
-      `SELECT delivery_id, order_id FROM notification.deliveries WHERE state = 'PENDING' AND next_attempt_at <= $1 ORDER BY next_attempt_at, seq LIMIT 100`,
-      [now],
+  /**
+   * Claims up to `limit` due deliveries in the caller's (short) transaction and reads all that sending them needs:
+   * each becomes PENDING with a fresh claim token, its try counted, and `next_attempt_at` pushed to the end of its
+   * lease (DELIVERY_LEASE_MS), so no other claim takes it while it is being sent, and a claim whose outcome is never
+   * recorded (the service stopped) runs out and the delivery is sent again. One that cannot be sent at all FAILS here.
+   * `taken` counts every row claimed, so the caller knows whether more may be due.
+   */
+  async claim(em: EntityManager, now: Date, limit: number): Promise<{ claims: ClaimedDelivery[]; taken: number }> {
+    // An UPDATE answers [rows, count].
+    const [rows]: [ClaimRow[], number] = await em.query(
+      `WITH due AS (
+         SELECT delivery_id, claim_token FROM notification.deliveries
+         WHERE state = 'PENDING' AND next_attempt_at <= $1 ORDER BY next_attempt_at, seq LIMIT $2 FOR UPDATE SKIP LOCKED
+       )
+       UPDATE notification.deliveries d SET claim_token = gen_random_uuid(), attempts = d.attempts + 1, next_attempt_at = $3
+       FROM due WHERE d.delivery_id = due.delivery_id
+       RETURNING d.delivery_id, d.order_id, d.status_key, d.recipient, d.medium, d.template, d.triggered_by, d.caused_by, d.content, d.attempts,
+                 d.claim_token, due.claim_token IS NOT NULL AS lease_ran_out`,
+      [now, limit, new Date(now.getTime() + this.settings.DELIVERY_LEASE_MS)],
     );
-    return rows.map((r) => ({ deliveryId: r.delivery_id, orderId: r.order_id }));
+    const claims: ClaimedDelivery[] = [];
+    for (const row of rows) {
+      const claim = { deliveryId: row.delivery_id, token: row.claim_token, attempt: row.attempts, orderId: row.order_id, medium: row.medium };
+      if (row.lease_ran_out) this.logger.warn('a try of this delivery recorded no outcome before its lease ran out (the service stopped, or the send outlasted DELIVERY_LEASE_MS); sending it again with the same id', { deliveryId: claim.deliveryId, orderId: claim.orderId, attempt: claim.attempt });
+      if (claim.attempt > this.settings.DELIVERY_MAX_ATTEMPTS) {
+        // Only a try that never recorded its outcome leaves the count beyond the budget.
+        await this.fail(em, claim.deliveryId, claim.attempt - 1, 'the last try recorded no outcome (the service stopped during the send) and the retry budget is spent');
+        continue;
+      }
+      const how = await this.howToSend(em, claim.deliveryId, row);
+      if (typeof how === 'string') {
+        await this.fail(em, claim.deliveryId, claim.attempt - 1, how);
+        continue;
+      }
+      claims.push({ ...claim, send: how.send, notify: how.notify, row });
+    }
+    return { claims, taken: rows.length };
   }
 
-  /** Claims one due delivery and tries it once: SENT (+ CustomerNotified), or the next try scheduled, or FAILED. */
-  async deliver(tx: DueWorkTransaction, due: DueDelivery): Promise<boolean> {
+  /**
+   * Records how one claimed try went, in the caller's (short) transaction: SENT (+ CustomerNotified in the outbox,
+   * for customer and channel messages), or the next try scheduled with backoff, or FAILED once DELIVERY_MAX_ATTEMPTS
+   * tries are spent. Only while the claim is still ours: when its lease ran out and another claim took the delivery,
+   * or an erasure stopped it meanwhile, nothing is recorded (the other claim records its own try; the erasure stays).
+   */
+  async record(tx: DueWorkTransaction, claim: ClaimedDelivery, error: unknown): Promise<RecordOutcome> {
     const em = tx.entityManager;
-    const [row]: { order_id: string; status_key: string; recipient: string; medium: Medium; template: string; triggered_by: string; caused_by: string; content: MessageContent | AlertContent; attempts: number }[] =
-      await em.query(
-        `SELECT order_id, status_key, recipient, medium, template, triggered_by, caused_by, content, attempts FROM notification.deliveries
-         WHERE delivery_id = $1 AND state = 'PENDING' AND next_attempt_at <= $2 FOR UPDATE SKIP LOCKED`,
-        [due.deliveryId, tx.now],
-      );
-    if (!row) return false;
-    const attempt = row.attempts + 1;
-    const how = await this.howToSend(em, due.deliveryId, row, tx.now);
-    if (typeof how === 'string') {
-      await this.fail(em, due.deliveryId, row.attempts, how);
-      return true;
+    if (error === undefined) {
+      if (!(await this.update(em, claim, `state = 'SENT', sent_at = $3, next_attempt_at = NULL, last_error = NULL`, [tx.now]))) return this.lost(claim, 'SENT');
+      if (claim.notify !== undefined) await tx.publish([toOutgoing(customerNotified(claim, claim.notify, tx.now))]);
+      return 'SENT';
     }
-    try {
-      await how.send();
-    } catch (error) {
-      const reason = withoutAddresses(error instanceof Error ? error.message : String(error));
-      if (attempt >= this.settings.DELIVERY_MAX_ATTEMPTS) {
-        await this.fail(em, due.deliveryId, attempt, reason);
-      } else {
-        const wait = Math.min(this.settings.DELIVERY_BACKOFF_MS * 2 ** (attempt - 1), this.settings.DELIVERY_BACKOFF_MAX_MS);
-        await em.query(`UPDATE notification.deliveries SET attempts = $2, last_error = $3, next_attempt_at = $4 WHERE delivery_id = $1`, [
-          due.deliveryId,
-          attempt,
-          reason,
-          new Date(tx.now.getTime() + wait),
-        ]);
-        this.logger.warn('message not sent; will retry', { deliveryId: due.deliveryId, orderId: row.order_id, medium: row.medium, attempt, retryInMs: wait, error: reason });
-      }
-      return true;
+    const reason = withoutAddresses(error instanceof Error ? error.message : String(error));
+    if (claim.attempt >= this.settings.DELIVERY_MAX_ATTEMPTS) {
+      if (!(await this.update(em, claim, `state = 'FAILED', last_error = $3, next_attempt_at = NULL`, [reason]))) return this.lost(claim, 'FAILED');
+      this.logger.error('delivery FAILED: retry budget spent or nothing to send to; operations must look', { deliveryId: claim.deliveryId, attempts: claim.attempt, error: reason });
+      return 'FAILED';
     }
-    await em.query(`UPDATE notification.deliveries SET state = 'SENT', attempts = $2, sent_at = $3, next_attempt_at = NULL, last_error = NULL WHERE delivery_id = $1`, [
-      due.deliveryId,
-      attempt,
-      tx.now,
-    ]);
-    if (how.notify === undefined) return true;
-    await tx.publish([
-      toOutgoing({
-        type: 'CustomerNotified',
-        payload: {
-          metadata: { eventId: randomUUID(), occurredAt: tx.now.getTime(), correlationId: row.order_id, causationId: row.caused_by },
-          orderId: row.order_id,
-          notificationId: due.deliveryId,
-          template: row.template,
-          medium: row.medium,
-          triggeredBy: row.triggered_by,
-          contactReference: how.notify,
-        },
-      }),
-    ]);
-    return true;
+    const wait = Math.min(this.settings.DELIVERY_BACKOFF_MS * 2 ** (claim.attempt - 1), this.settings.DELIVERY_BACKOFF_MAX_MS);
+    if (!(await this.update(em, claim, `last_error = $3, next_attempt_at = $4`, [reason, new Date(tx.now.getTime() + wait)]))) return this.lost(claim, 'RETRY');
+    this.logger.warn('message not sent; will retry', { deliveryId: claim.deliveryId, orderId: claim.orderId, medium: claim.medium, attempt: claim.attempt, retryInMs: wait, error: reason });
+    return 'RETRY';
+  }
+
+  /** An UPDATE of the claimed delivery that takes effect only while the claim is ours; it ends the claim. */
+  private async update(em: EntityManager, claim: ClaimedDelivery, set: string, values: unknown[]): Promise<boolean> {
+    const [rows]: [unknown[], number] = await em.query(
+      `UPDATE notification.deliveries SET ${set}, claim_token = NULL WHERE delivery_id = $1 AND claim_token = $2 AND state = 'PENDING' RETURNING 1`,
+      [claim.deliveryId, claim.token, ...values],
+    );
+    return rows.length > 0;
+  }
+
+  private lost(claim: ClaimedDelivery, outcome: string): RecordOutcome {
+    this.logger.warn('outcome of a send not recorded: the claim is no longer ours (its lease ran out and the delivery was claimed again, or an erasure stopped it meanwhile)', {
+      deliveryId: claim.deliveryId,
+      orderId: claim.orderId,
+      attempt: claim.attempt,
+      outcome,
+    });
+    return 'NOT_OURS';
   }
 
   /** How to send this delivery now, or why it cannot be sent at all (it then FAILS at once). */
-  private async howToSend(
-    em: EntityManager,
-    deliveryId: string,
-    row: { order_id: string; status_key: string; recipient: string; triggered_by: string; content: MessageContent | AlertContent },
-    now: Date,
-  ): Promise<Send | string> {
+  private async howToSend(em: EntityManager, deliveryId: string, row: ClaimRow): Promise<Send | string> {
     const content = row.content;
     if (content.template === 'ops-alert') {
       if (row.recipient === OPS_EMAIL_RECIPIENT) {
@@ -242,7 +296,7 @@ export class Deliveries {
       const url = this.settings.OPS_WEBHOOK_URL;
       if (!url) return 'OPS_WEBHOOK_URL is not set any more; not sent';
       const body = JSON.stringify(slackPayload(content));
-      return { send: () => this.webhooks.send({ url, secret: this.settings.OPS_WEBHOOK_SECRET }, body, deliveryId, now) };
+      return { send: () => this.webhooks.send({ url, secret: this.settings.OPS_WEBHOOK_SECRET }, body, deliveryId, new Date()) };
     }
     const contact = await this.contacts.of(em, row.order_id);
     if (!contact) return 'the order has no contact record any more; not sent';
@@ -255,11 +309,11 @@ export class Deliveries {
     const [endpoint]: { url: string; secret: string }[] = await em.query(`SELECT url, secret FROM notification.channel_webhooks WHERE channel = $1`, [contact.channel]);
     if (!endpoint) return `channel ${contact.channel} has no webhook any more; not sent`;
     const body = webhookBody({ deliveryId, orderId: row.order_id, channel: contact.channel, channelOrderId: contact.channelOrderId, status: row.status_key, triggeredBy: row.triggered_by, content });
-    return { send: () => this.webhooks.send(endpoint, body, deliveryId, now), notify: contact.contactReference ?? row.recipient };
+    return { send: () => this.webhooks.send(endpoint, body, deliveryId, new Date()), notify: contact.contactReference ?? row.recipient };
   }
 
   private async fail(em: EntityManager, deliveryId: string, attempts: number, reason: string): Promise<void> {
-    await em.query(`UPDATE notification.deliveries SET state = 'FAILED', attempts = $2, last_error = $3, next_attempt_at = NULL WHERE delivery_id = $1`, [deliveryId, attempts, reason]);
+    await em.query(`UPDATE notification.deliveries SET state = 'FAILED', attempts = $2, last_error = $3, next_attempt_at = NULL, claim_token = NULL WHERE delivery_id = $1`, [deliveryId, attempts, reason]);
     this.logger.error('delivery FAILED: retry budget spent or nothing to send to; operations must look', { deliveryId, attempts, error: reason });
   }
 
@@ -288,7 +342,7 @@ export class Deliveries {
     if (!row) return 'NOT_FOUND';
     if (row.state !== 'FAILED') return 'NOT_FAILED';
     if (row.last_error === ERASED) return 'ERASED';
-    await em.query(`UPDATE notification.deliveries SET state = 'PENDING', attempts = 0, next_attempt_at = $2 WHERE delivery_id = $1`, [deliveryId, now]);
+    await em.query(`UPDATE notification.deliveries SET state = 'PENDING', attempts = 0, next_attempt_at = $2, claim_token = NULL WHERE delivery_id = $1`, [deliveryId, now]);
     this.logger.info('FAILED delivery queued again by an operator', { deliveryId });
     return 'REQUEUED';
   }

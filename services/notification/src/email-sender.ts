@@ -11,8 +11,9 @@ export class EmailSender implements OnApplicationShutdown {
 
   constructor(@Inject(SERVICE_SETTINGS) private readonly settings: NotificationSettings) {
     const timeout = settings.SMTP_TIMEOUT_MS;
-    // Pooled: one SMTP connection serves many messages instead of a connect, greeting and quit for each.
-    this.transporter = createTransport({ url: settings.SMTP_URL, pool: true, maxConnections: 2, connectionTimeout: timeout, greetingTimeout: timeout, socketTimeout: timeout, disableFileAccess: true, disableUrlAccess: true });
+    // Pooled: one SMTP connection serves many messages instead of a connect, greeting and quit for each. One
+    // connection per send slot, so no send waits for a connection behind another (its time stays within the timeouts).
+    this.transporter = createTransport({ url: settings.SMTP_URL, pool: true, maxConnections: settings.DELIVERY_CONCURRENCY, connectionTimeout: timeout, greetingTimeout: timeout, socketTimeout: timeout, disableFileAccess: true, disableUrlAccess: true });
   }
 
   /** `messageId` is stable per delivery, so a resend after a crash between send and commit is recognisable as the same message. */

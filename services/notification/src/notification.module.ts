@@ -2,21 +2,13 @@ import { Module } from '@nestjs/common';
 import { dueWorkLoopProvider, SERVICE_SETTINGS } from '@switchyard/service-kit';
 import { Contacts } from './contacts';
 import { Deliveries } from './deliveries';
+import { DeliveryWorker } from './delivery-worker';
 import { EmailSender } from './email-sender';
 import type { NotificationSettings } from './notification.settings';
 import { ChannelWebhooksController, ErasuresController, OperationsController, PreferencesController } from './operations.controller';
 import { OrderWatch } from './order-watch';
 import { StatusHandlers } from './status-handlers';
 import { WebhookSender } from './webhook-sender';
-
-/** Works the delivery queue: one transaction per delivery, so one unreachable recipient never holds up the others. */
-const deliveryLoop = dueWorkLoopProvider('NOTIFICATION_DELIVERY_LOOP', [Deliveries, SERVICE_SETTINGS], (deliveries: Deliveries, settings: NotificationSettings) => ({
-  name: 'sending due notifications',
-  intervalMs: settings.DELIVERY_SCAN_INTERVAL_MS,
-  due: (em, now) => deliveries.due(em, now),
-  act: (tx, item) => deliveries.deliver(tx, item),
-  describe: (item) => ({ deliveryId: item.deliveryId, orderId: item.orderId }),
-}));
 
 /** Raises back-order-ageing and passed-promise alerts (queued like any delivery). */
 const alertLoop = dueWorkLoopProvider('NOTIFICATION_ALERT_LOOP', [OrderWatch, SERVICE_SETTINGS], (watch: OrderWatch, settings: NotificationSettings) => ({
@@ -28,6 +20,6 @@ const alertLoop = dueWorkLoopProvider('NOTIFICATION_ALERT_LOOP', [OrderWatch, SE
 
 @Module({
   controllers: [StatusHandlers, OperationsController, ChannelWebhooksController, PreferencesController, ErasuresController],
-  providers: [Contacts, Deliveries, OrderWatch, EmailSender, WebhookSender, deliveryLoop, alertLoop],
+  providers: [Contacts, Deliveries, OrderWatch, EmailSender, WebhookSender, DeliveryWorker, alertLoop],
 })
 export class NotificationModule {}

@@ -8,6 +8,13 @@ export const notificationSettings = {
   WEBHOOK_TIMEOUT_MS: settings.int({ default: 10_000, min: 100, max: 120_000, doc: 'how long one webhook call may take before it counts as failed' }),
   DELIVERY_SCAN_INTERVAL_MS: settings.int({ default: 500, min: 10, max: 60_000, doc: 'how often the delivery loop looks for deliveries due' }),
   DELIVERY_MAX_ATTEMPTS: settings.int({ default: 8, min: 1, max: 100, doc: 'tries of one delivery before it is recorded FAILED' }),
+  DELIVERY_CONCURRENCY: settings.int({ default: 8, min: 1, max: 64, doc: 'deliveries sent at the same time, so a slow or hanging recipient occupies one slot, not the queue' }),
+  DELIVERY_LEASE_MS: settings.int({
+    default: 300_000,
+    min: 1_000,
+    max: 3_600_000,
+    doc: 'how long a claimed delivery is left to its sender; a send with no outcome recorded by then (the service stopped) is sent again with the same id. Keep it well above SMTP_TIMEOUT_MS and WEBHOOK_TIMEOUT_MS',
+  }),
   DELIVERY_BACKOFF_MS: settings.int({ default: 5_000, min: 1, max: 3_600_000, doc: 'wait before the second try; doubles with each further try' }),
   OPERATOR_KEY: settings.optional(settings.string({ secret: true, pattern: /^\S{16,}$/, doc: 'bearer key for the operations endpoints (16+ characters); unset turns them off' })),
   DELIVERY_BACKOFF_MAX_MS: settings.int({ default: 3_600_000, min: 1, max: 24 * 3_600_000, doc: 'longest wait between two tries' }),

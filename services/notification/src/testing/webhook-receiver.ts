@@ -1,6 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Hold } from './hold';
 
 /** One request as the channel's endpoint got it. */
 export interface ReceivedWebhook {
@@ -19,11 +20,15 @@ export function verifySignature(secret: string, header: string | undefined, rawB
   return timingSafeEqual(expected, Buffer.from(match[2] as string, 'hex'));
 }
 
-/** A real HTTP endpoint for channel webhooks; `failing` answers 503 (down), `failNext` that many times and then 200. */
+/**
+ * A real HTTP endpoint for channel webhooks; `failing` answers 503 (down), `failNext` that many times and then 200;
+ * `holdNext()` keeps the answer to the next request back until the test releases it (a hanging endpoint).
+ */
 export class WebhookReceiver {
   readonly requests: ReceivedWebhook[] = [];
   failing = false;
   failNext = 0;
+  private holds: Hold[] = [];
 
   private constructor(private readonly server: Server) {}
 
@@ -32,7 +37,8 @@ export class WebhookReceiver {
       createServer((request, response) => {
         const chunks: Buffer[] = [];
         request.on('data', (chunk: Buffer) => chunks.push(chunk));
-        request.on('end', () => {
+        request.on('end', async () => {
+          await receiver.holds.shift()?.keep();
           const failed = receiver.failing || receiver.failNext > 0;
           if (receiver.failNext > 0) receiver.failNext -= 1;
           const status = failed ? 503 : 204;
@@ -54,6 +60,13 @@ export class WebhookReceiver {
 
   get url(): string {
     return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/hooks/switchyard`;
+  }
+
+  /** The next request hangs, unanswered, until the returned hold is released. */
+  holdNext(): Hold {
+    const hold = new Hold();
+    this.holds.push(hold);
+    return hold;
   }
 
   /** Requests about one order that the endpoint accepted. */
