@@ -1,4 +1,6 @@
-import { accepted, allLines, carrierSelected, dispatched, q, routed, shipment, stockLevelChanged, stockReserved, T0, timerElapsed, unroutable } from './testing/fixtures';
+import {
+  accepted, allLines, carrierSelected, dispatched, q, rerouteOrder, routed, shipment, stockLevelChanged, stockReserved, T0, timerElapsed, unroutable,
+} from './testing/fixtures';
 import { completed, instructed, reserveStock, routeOrder, selectCarrier } from './testing/expected';
 import { ev, given, scheduled, timerCancelled } from './testing/spec';
 
@@ -72,6 +74,67 @@ describe('back-order policy HOLD: the order ships whole or waits', () => {
       ev('OrderNeedsAttention', expect.objectContaining({ problem: 'UNROUTABLE', sagaState: 'ROUTING', awaiting: null, attempts: 1 })),
     ]);
     expect(state.status).toBe('NeedsAttention');
+  });
+});
+
+describe('stock signals release a back-order only when they can help (no churn)', () => {
+  // Routing placed the kettle and mugs but not the teapots: HOLD keeps every line waiting, yet only teapots are short.
+  const teapotsShort = () => given(accepted('HOLD'), unroutable(1, teapots));
+  const released = (note: string, now: number) => [
+    timerCancelled(2),
+    ev('OrderReleased', { releasedBy: null, note }),
+    routeOrder(2, allLines()),
+    scheduled(3, 'ROUTING_REPLY', now + 30_000),
+  ];
+
+  it('given only teapots blocked the order, then it waits with every line but only for teapots', () => {
+    expect(teapotsShort().state).toMatchObject({ status: 'BackOrdered', heldLines: allLines(), shortLines: teapots });
+  });
+
+  it('given only teapots blocked the order, when stock of a line routing could place moves, then nothing happens', () => {
+    const spec = teapotsShort();
+    spec.when(stockLevelChanged('KETTLE', 'dc-berlin', 40)).thenNothing();
+    spec.when(stockLevelChanged('MUG', 'dc-hamburg', 400)).thenNothing();
+  });
+
+  it('given only teapots blocked the order, when fewer teapots than it lacks become available, then nothing happens', () => {
+    teapotsShort().when(stockLevelChanged('TEAPOT', 'dc-berlin', 1)).thenNothing();
+  });
+
+  it('given only teapots blocked the order, when enough teapots become available at one location, then it is released and routed again', () => {
+    teapotsShort().when(stockLevelChanged('TEAPOT', 'dc-berlin', 2, T0 + 1000)).then(released('2 × TEAPOT available to promise at dc-berlin', T0 + 1000));
+  });
+
+  it('given a HOLD order declined a partial plan, when stock of a line the plan placed moves, then nothing happens; teapots release it', () => {
+    const spec = given(accepted('HOLD'), partialPlan());
+    spec.when(stockLevelChanged('KETTLE', 'dc-berlin', 3)).thenNothing();
+    spec.when(stockLevelChanged('TEAPOT', 'dc-hamburg', 5, T0 + 1000)).then(released('5 × TEAPOT available to promise at dc-hamburg', T0 + 1000));
+  });
+
+  it('given the order excludes a location, when teapots arrive there, then nothing happens', () => {
+    const spec = given(accepted('HOLD'), rerouteOrder(['dc-closed']), unroutable(2, teapots));
+    spec.when(stockLevelChanged('TEAPOT', 'dc-closed', 9)).thenNothing();
+  });
+
+  it('given routing named no blocking line, then every held line counts as short (nothing is left waiting unwoken)', () => {
+    expect(given(accepted('HOLD'), unroutable(1, [])).state).toMatchObject({ status: 'BackOrdered', heldLines: allLines(), shortLines: allLines() });
+  });
+
+  it('given a release that routing answered with teapots still short, when kettle stock moves again, then nothing happens (one release, not one per signal)', () => {
+    const spec = given(accepted('HOLD'), unroutable(1, teapots), stockLevelChanged('TEAPOT', 'dc-berlin', 2), unroutable(2, teapots));
+    expect(spec.state).toMatchObject({ status: 'BackOrdered', shortLines: teapots });
+    spec.when(stockLevelChanged('KETTLE', 'dc-berlin', 7)).thenNothing();
+    spec.when(stockLevelChanged('MUG', 'dc-berlin', 7)).thenNothing();
+  });
+
+  it('given PART_SHIP holds the teapots it could not place, when teapots arrive, then only the teapots are routed again', () => {
+    given(accepted('PART_SHIP'), partialPlan(), stockReserved(1, 'dc-berlin', berlin), carrierSelected(['shp-1']), dispatched('shp-1', 'dc-berlin', berlin))
+      .when(stockLevelChanged('TEAPOT', 'dc-hamburg', 2, T0 + 1000)).then([
+        ev('TimerCancelled'),
+        ev('OrderReleased', { releasedBy: null, note: '2 × TEAPOT available to promise at dc-hamburg' }),
+        routeOrder(2, teapots, [], 'PART_SHIP'),
+        ev('TimerScheduled'),
+      ]);
   });
 });
 

@@ -7,7 +7,7 @@ import { defaultSagaPolicy, type SagaPolicy } from './policy';
 import {
   escalate, instruct, placeUnavailable, proceed, releaseHeld, rerouteOrEscalate, restartStep, routeLines, selectCarrier,
 } from './steps';
-import { hasProgress, inFlight, statusLabel, type ActiveState, type LiveTimer, type SagaState } from './state';
+import { awaitedStock, hasProgress, inFlight, statusLabel, type ActiveState, type LiveTimer, type SagaState } from './state';
 
 /**
  * What the saga does about one input: the events to append to the order's stream (possibly none),
@@ -123,11 +123,18 @@ function reservationFailed(d: Decision, input: Received<'StockReservationFailed'
   rerouteOrEscalate(d, `reservation race lost: ${short || input.payload.reason}`);
 }
 
-/** A back-ordered SKU is available to promise somewhere: try again now instead of at the next review. */
+/**
+ * Stock of a short SKU arrived: try again now instead of at the next review — but only when it can help. Held lines
+ * routing could place (HOLD and SPLIT hold them with the short ones) are not waiting for stock; a location the order
+ * excludes will not be used; and fewer units than a short line lacks will not place it (one signal speaks for one
+ * location, so units that only add up across locations wait for the review). Otherwise every stock movement of any
+ * held SKU would release the order, route it, and hold it again.
+ */
 function stockArrived(d: Decision, input: Received<'StockLevelChanged'>): void {
   const p = d.progress;
   const { sku, locationId, available } = input.payload;
-  if (p.outcome || p.hold || p.step || available <= 0 || !p.heldLines.some((l) => l.sku === sku)) return;
+  if (p.outcome || p.hold || p.step || p.excludedLocationIds.includes(locationId)) return;
+  if (!awaitedStock(p).some((line) => line.sku === sku && line.quantity <= available)) return;
   d.cancelTimers((t) => t.purpose === 'BACK_ORDER_REVIEW');
   d.emit('OrderReleased', { releasedBy: null, note: `${available} × ${sku} available to promise at ${locationId}` });
   proceed(d);

@@ -1,6 +1,6 @@
 import type { EventPayload, LineQuantity, ReservationItem } from '@switchyard/contracts';
 import { handledInputOf, type SagaEvent, type SagaEventOf } from './events';
-import { addLines, asReservationItems, subtractLines, totalUnits } from './lines';
+import { addLines, asReservationItems, intersectLines, subtractLines, totalUnits } from './lines';
 import { planUptake } from './plan';
 import {
   hasProgress, withStatus,
@@ -34,7 +34,7 @@ function remember(ids: readonly string[], id: string | null): readonly string[] 
 function startProgress(accepted: EventPayload<'OrderAccepted'>, handledInputIds: readonly string[]): OrderProgress {
   const { metadata: _metadata, ...order } = accepted;
   return {
-    orderId: order.orderId, order, step: null, shipments: [], heldLines: [], cancelledLines: [], compensations: [],
+    orderId: order.orderId, order, step: null, shipments: [], heldLines: [], shortLines: [], cancelledLines: [], compensations: [],
     abandonedReservations: [], timers: [], attention: null, hold: null, outcome: null, routingAttempt: 0,
     automaticReroutes: 0, excludedLocationIds: [], issued: { timers: 0, reservations: 0 }, handledInputIds,
   };
@@ -55,12 +55,12 @@ function apply(p: OrderProgress, event: SagaEvent): OrderProgress {
       return { ...p, routingAttempt: attempt, step: { kind: 'Routing', attempt, lines: requested, excludedLocationIds, tries } };
     }
     case 'OrderRouted': {
-      const { shipments } = planUptake(p, event.payload);
+      const { shipments, short } = planUptake(p, event.payload);
       const planned: TrackedShipment[] = shipments.map(({ shipmentId, locationId, lines }) => ({ shipmentId, locationId, lines, stage: 'Planned' }));
-      return { ...clearAttentionFor(p, 'OrderRouted'), step: null, shipments: [...p.shipments, ...planned] };
+      return { ...clearAttentionFor(p, 'OrderRouted'), step: null, shipments: [...p.shipments, ...planned], shortLines: addLines(p.shortLines, short) };
     }
     case 'OrderUnroutable':
-      return { ...clearAttentionFor(p, 'OrderRouted'), step: null };
+      return { ...clearAttentionFor(p, 'OrderRouted'), step: null, shortLines: addLines(p.shortLines, unroutableShort(p, event.payload.unplaceableLines)) };
     case 'ReserveStock':
       return reserve(p, event);
     case 'StockReserved':
@@ -105,7 +105,7 @@ function apply(p: OrderProgress, event: SagaEvent): OrderProgress {
     case 'HoldOrder':
       return { ...p, hold: { operatorId: event.payload.operatorId, reason: event.payload.reason, since: event.payload.metadata.occurredAt } };
     case 'OrderReleased':
-      return { ...p, hold: null, attention: null, heldLines: [], automaticReroutes: 0, step: p.step ? { ...p.step, tries: 0 } : null };
+      return { ...p, hold: null, attention: null, heldLines: [], shortLines: [], automaticReroutes: 0, step: p.step ? { ...p.step, tries: 0 } : null };
     case 'RerouteOrder':
       return rerouteRequested(p, event);
     case 'OrderNeedsAttention':
@@ -115,7 +115,7 @@ function apply(p: OrderProgress, event: SagaEvent): OrderProgress {
     case 'OrderCancelled':
       return cancelled(p, event);
     case 'LinesCancelled':
-      return { ...p, cancelledLines: addLines(p.cancelledLines, event.payload.lines) };
+      return { ...p, cancelledLines: addLines(p.cancelledLines, event.payload.lines), shortLines: subtractLines(p.shortLines, event.payload.lines) };
     case 'FulfilmentCancellationRequested':
       return {
         ...p,
@@ -127,6 +127,13 @@ function apply(p: OrderProgress, event: SagaEvent): OrderProgress {
     case 'TimerElapsed':
       return { ...p, timers: p.timers.filter((t) => t.timerId !== event.payload.timerId) };
   }
+}
+
+/** The requested units routing says block the order; all of them when it names none it was asked about. */
+function unroutableShort(p: OrderProgress, unplaceable: readonly LineQuantity[]): LineQuantity[] {
+  const requested = p.step?.kind === 'Routing' ? p.step.lines : [];
+  const named = intersectLines(requested, unplaceable);
+  return named.length > 0 ? named : addLines(requested);
 }
 
 /** The reply operations were told the saga waits for came after all: the escalation is over. */
@@ -245,7 +252,7 @@ function rerouteRequested(p: OrderProgress, event: SagaEventOf<'RerouteOrder'>):
   const notInstructed = (s: TrackedShipment) => s.stage === 'Planned' || s.stage === 'Reserving' || s.stage === 'Reserved';
   return {
     ...p,
-    step: null, hold: null, attention: null, heldLines: [], automaticReroutes: 0,
+    step: null, hold: null, attention: null, heldLines: [], shortLines: [], automaticReroutes: 0,
     excludedLocationIds: event.payload.excludeLocationIds.reduce(exclude, p.excludedLocationIds),
     shipments: p.shipments.filter((s) => !notInstructed(s)),
     abandonedReservations: [...p.abandonedReservations, ...abandon(p.shipments, 'REROUTED')],

@@ -15,7 +15,7 @@ export type {
   CommandEventType, EventRole, FulfilmentCancellationRequested, HoldRecorded, LinesCancelled, RecordedEventType, RerouteRecorded,
   SagaEvent, SagaEventOf, SagaEventType, StatusEventType, TimerCancelled, TimerFired, TimerPurpose, TimerScheduled,
 } from './events';
-export { initialState, isTerminal, hasProgress, inFlight, statusLabel, waitsForOperator } from './state';
+export { awaitedStock, initialState, isTerminal, hasProgress, inFlight, statusLabel, waitsForOperator } from './state';
 export type {
   AcceptedOrder, Accepted, ActiveState, Attention, BackOrdered, Cancelled, Compensation, Completed, Empty, Instructed, LiveTimer,
   NeedsAttention, OnHold, OperatorHold, OrderProgress, PartiallyDispatched, Rejected, Reserving, Routing, SagaState, SagaStatus,

@@ -6,8 +6,10 @@ import type { OrderProgress } from './state';
 export interface PlanUptake {
   /** Shipments the saga goes on with (none when the policy declines a partial plan). */
   readonly shipments: readonly PlannedShipment[];
-  /** Lines of the request the plan leaves out. */
+  /** Lines of the request the saga does not go on with now (under HOLD and SPLIT, all of them when any is left out). */
   readonly unplaced: readonly LineQuantity[];
+  /** Lines of the request the plan leaves out: what is actually short. */
+  readonly short: readonly LineQuantity[];
 }
 
 /**
@@ -17,10 +19,10 @@ export interface PlanUptake {
 export function planUptake(progress: OrderProgress, routed: EventPayload<'OrderRouted'>): PlanUptake {
   const requested = progress.step?.kind === 'Routing' ? progress.step.lines : [];
   const placed = addLines(...routed.plan.shipments.map((shipment) => shipment.lines));
-  const unplaced = subtractLines(requested, placed);
+  const short = subtractLines(requested, placed);
   const shipsWhole = progress.order.backOrderPolicy === 'HOLD' || progress.order.backOrderPolicy === 'SPLIT';
-  if (shipsWhole && unplaced.length > 0) return { shipments: [], unplaced: addLines(requested) };
-  return { shipments: routed.plan.shipments.filter((shipment) => shipment.lines.length > 0), unplaced };
+  if (shipsWhole && short.length > 0) return { shipments: [], unplaced: addLines(requested), short };
+  return { shipments: routed.plan.shipments.filter((shipment) => shipment.lines.length > 0), unplaced: short, short };
 }
 
 /** Lines of the order with no shipment, not waiting for stock, not cancelled and not being routed: they need a plan. */

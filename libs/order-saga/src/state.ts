@@ -1,5 +1,6 @@
 import type { AttentionProblem, CarrierService, EventPayload, LineQuantity, ReleaseReason, ReservationItem } from '@switchyard/contracts';
 import type { TimerPurpose } from './events';
+import { addLines, intersectLines } from './lines';
 
 /** The order as intake accepted it. */
 export type AcceptedOrder = Omit<EventPayload<'OrderAccepted'>, 'metadata'>;
@@ -71,8 +72,13 @@ export interface OrderProgress {
   readonly order: AcceptedOrder;
   readonly step: Step | null;
   readonly shipments: readonly TrackedShipment[];
-  /** Back-ordered lines waiting for stock. */
+  /** Back-ordered lines waiting for stock (under HOLD and SPLIT, every line of the order, placeable or not). */
   readonly heldLines: readonly LineQuantity[];
+  /**
+   * The units routing could not place since the order last went on (its `unplaceableLines`, or what a plan left
+   * out): only stock for these can move a back-order on. Cleared with `heldLines`.
+   */
+  readonly shortLines: readonly LineQuantity[];
   /** Lines the order will not ship (CANCEL_UNAVAILABLE, or the remainder of a cancelled order). */
   readonly cancelledLines: readonly LineQuantity[];
   /** Undo stack: last entry is undone first. */
@@ -127,6 +133,15 @@ export const hasProgress = (state: SagaState): state is ActiveState => state.sta
 
 /** Shipments at a location and not yet gone. */
 export const inFlight = (shipment: TrackedShipment): boolean => shipment.stage === 'Instructed' || shipment.stage === 'Accepted';
+
+/**
+ * The held units a stock signal could help: the short ones among the held lines. Should no routing reply have named
+ * any (an empty `unplaceableLines`), every held line counts, so no back-order is left without a wake-up.
+ */
+export function awaitedStock(progress: OrderProgress): LineQuantity[] {
+  const short = intersectLines(progress.shortLines, progress.heldLines);
+  return short.length > 0 ? short : addLines(progress.heldLines);
+}
 
 /** The named state an order's progress is in. */
 export function withStatus(progress: OrderProgress): ActiveState {
