@@ -35,6 +35,7 @@ describe('customer preferences', () => {
     await groupCaughtUp(bus, 'notification', ['orders.lifecycle']);
     await publish(bus, [dispatched(orderId, `${orderId}-f1`, 'TRK0400', [KETTLE])]);
     expect(await harness.settled(service, orderId)).toEqual([]);
+    await harness.notifiedCaughtUp(service, orderId);
     expect(harness.notified(orderId)).toEqual([]);
     expect(harness.smtp.to('quiet@example.org')).toEqual([]);
   });

@@ -58,13 +58,13 @@ describe('sending outside any transaction, several at a time', () => {
       await register('worker-fast', fast.url);
       const stuck = accepted('slow-mail@example.org', null, 'worker-slow');
       await publish(bus, [stuck]);
-      await webhookHeld.arrived;
-      await mailHeld.arrived;
       await groupCaughtUp(bus, 'notification', STATUS_TOPICS);
-
-      // Both sends of the stuck order are out: its rows are not locked, and no connection waits in a transaction.
+      // The email is out (queued first): while its send waits, its row is not locked and no connection waits in a transaction.
+      await mailHeld.arrived;
       expect(await rowsLockable(stuck.payload.orderId)).toBe(true);
       await eventually(async () => expect(await idleInTransaction()).toEqual([]), 10_000);
+      // ... and the webhook goes out beside it, not after it.
+      await webhookHeld.arrived;
 
       // Other orders' webhook and email go out meanwhile.
       const other = accepted('fine@example.org', null, 'worker-fast');
@@ -115,6 +115,7 @@ describe('sending outside any transaction, several at a time', () => {
       const stopped = await deliveryOf(orderId, 'EMAIL');
       await eventually(() => expectCount(logged('outcome of a send not recorded', stopped?.deliveryId), 1, 'log lines'));
       expect(await deliveryOf(orderId, 'EMAIL')).toMatchObject({ state: 'FAILED', lastError: 'erased', attempts: 1 });
+      await harness.notifiedCaughtUp(live(), orderId);
       expect(harness.notified(orderId)).toEqual([]);
       expect((await harness.operator(live(), 'POST', `/v1/deliveries/${stopped?.deliveryId}/redeliver`)).status).toBe(409);
     } finally {
@@ -130,8 +131,12 @@ describe('sending outside any transaction, several at a time', () => {
       const order = accepted(null, null, 'worker-stop');
       await publish(bus, [order]);
       await held.arrived;
-      const stopping = live().service.close();
+      let closed = false;
+      const stopping = live().service.close().then(() => (closed = true));
       await eventually(() => expect(log.some((line) => line.includes('waiting for deliveries being sent before stopping'))).toBe(true));
+      // Time in which a close that did not wait would finish (and its database go away before the outcome is recorded).
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      expect(closed).toBe(false);
       held.release();
       await stopping;
       service = undefined;
@@ -180,6 +185,7 @@ describe('a claim whose lease runs out', () => {
       await eventually(() => expectCount(logged('outcome of a send not recorded', delivery?.deliveryId), 1, 'log lines'));
       expect(endpoint.requests.map((r) => r.deliveryId)).toEqual([delivery?.deliveryId, delivery?.deliveryId]);
       expect(await harness.deliveriesOf(live(), orderId)).toEqual([delivery]);
+      await harness.notifiedCaughtUp(live(), orderId);
       expectCount(harness.notified(orderId), 1, 'CustomerNotified');
     } finally {
       held.release();

@@ -102,6 +102,7 @@ describe('the notification service with a working SMTP server', () => {
     await groupCaughtUp(bus, 'notification', ['orders.lifecycle']);
     await publish(bus, [dispatched(orderId, `${orderId}-f1`, 'TRK0003', [{ lineId: 'l1', sku: 'SKU-KETTLE', quantity: 1 }]), cancelled(orderId, [])]);
     expect(await settled(service as ServiceUnderTest, orderId)).toEqual([]);
+    await harness.notifiedCaughtUp(service as ServiceUnderTest, orderId);
     expect(notified(orderId)).toEqual([]);
     expect(harness.smtp.received.filter((m) => m.subject?.includes(channelOrderId))).toEqual([]);
   });
@@ -183,6 +184,7 @@ describe('the notification service with a working SMTP server', () => {
     expect(failed).toMatchObject({ statusKey: 'ACCEPTED', state: 'FAILED', attempts: 3 });
     expect(failed?.lastError).toContain('451');
     expect(failed?.lastError).not.toContain('unreachable@example.org');
+    await harness.notifiedCaughtUp(service as ServiceUnderTest, refused.payload.orderId);
     expect(notified(refused.payload.orderId)).toEqual([]);
     expect(harness.smtp.to('unreachable@example.org')).toEqual([]);
   });
@@ -290,6 +292,7 @@ describe('channel webhooks', () => {
       const [delivery] = await eventually(async () => expectCount(await settled(service as ServiceUnderTest, orderId), 1, 'deliveries'));
       expect(delivery).toMatchObject({ medium: 'WEBHOOK', state: 'FAILED', attempts: 3, lastError: 'webhook endpoint answered 503' });
       expect(down.requests).toHaveLength(3);
+      await harness.notifiedCaughtUp(service as ServiceUnderTest, orderId);
       expect(notified(orderId)).toEqual([]);
 
       // Visible in the list of every order's FAILED deliveries, page by page.
@@ -408,6 +411,7 @@ describe('channel webhooks', () => {
     expect(mail?.text).toContain('Saga state: RESERVING');
     expect(mail?.html).toContain('<th align="left">Problem</th><td>RETRIES_EXHAUSTED</td>');
     // Operations alerts are not customer notifications.
+    await harness.notifiedCaughtUp(service as ServiceUnderTest, orderId);
     expect(notified(orderId)).toEqual([]);
   });
 

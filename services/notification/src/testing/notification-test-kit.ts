@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EventOf, LineQuantity } from '@switchyard/contracts';
 import type { TestDatabase } from '@switchyard/infra';
+import { OUTBOX_TABLE } from '@switchyard/messaging';
 import { eventually, groupCaughtUp, startServiceUnderTest, testTransport, TopicReader, uniqueNamespace, type ServiceUnderTest } from '@switchyard/service-kit/testing';
 import type { DeliveryView } from '../deliveries';
 import { notificationService } from '../notification.definition';
@@ -143,6 +144,19 @@ export class NotificationHarness {
 
   notified(orderId: string) {
     return this.reader.of('CustomerNotified', (p) => p.orderId === orderId);
+  }
+
+  /**
+   * Everything the service recorded for the order so far has left its outbox and been read: after this, what
+   * `notified(orderId)` lacks was never published (so a negative assertion on it cannot pass merely too early).
+   */
+  async notifiedCaughtUp(service: ServiceUnderTest, orderId: string): Promise<void> {
+    await eventually(async () => {
+      const [row]: { waiting: number }[] = await service.service.dataSource.query(`SELECT count(*)::int AS waiting FROM notification.${OUTBOX_TABLE} WHERE message_key = $1`, [orderId]);
+      const waiting = row?.waiting ?? 0;
+      if (waiting > 0) throw new Error(`${waiting} event(s) of ${orderId} still in the outbox`);
+    });
+    await this.reader.caughtUp();
   }
 
   /** An operator call: method, path, JSON body; answers status and parsed body. */
