@@ -1,5 +1,6 @@
 import { ServiceDefinition } from '@switchyard/service-kit';
 import { CreateOrderStore1795300000000 } from './migrations/1795300000000-create-order-store';
+import { CreateParkedCancels1795400000000 } from './migrations/1795400000000-create-parked-cancels';
 import { OrchestratorModule } from './orchestrator.module';
 import { CONSUMES, PUBLISHES } from './orchestrator.topics';
 import { orchestratorSettings } from './orchestrator.settings';
@@ -12,6 +13,6 @@ export const orchestratorService: ServiceDefinition<typeof orchestratorSettings>
   publishes: PUBLISHES,
   // Every event type on these topics has a handler, some deliberately doing nothing: a new type is dead-lettered until someone decides.
   unhandledEvents: 'dead-letter',
-  migrations: [CreateOrderStore1795300000000],
+  migrations: [CreateOrderStore1795300000000, CreateParkedCancels1795400000000],
   settings: orchestratorSettings,
 };

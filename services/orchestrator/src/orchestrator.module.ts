@@ -1,11 +1,14 @@
 import { Module } from '@nestjs/common';
 import type { Transport } from '@switchyard/messaging';
 import { MESSAGING_TRANSPORT, SERVICE_CONFIG, SERVICE_SETTINGS, ServiceLogger, type ServiceConfig } from '@switchyard/service-kit';
+import { CancelRequests } from './cancel-requests';
 import { OperatorGuard } from './ops/operator-auth';
 import { OperatorKeys } from './ops/operator-keys';
 import { OpsController } from './ops/ops.controller';
 import { OrderSagas } from './order-sagas';
 import { OrderStore } from './order-store';
+import { parkedCancelExpiry } from './parked-cancel-expiry';
+import { ParkedCancels } from './parked-cancels';
 import { PUBLISHES } from './orchestrator.topics';
 import { sagaPolicyOf, type OrchestratorSettings } from './orchestrator.settings';
 import { SagaHandlers } from './saga.handlers';
@@ -34,7 +37,15 @@ import { PublishedTopics } from './topics';
       useFactory: (store: OrderStore, own: OrchestratorSettings, topics: PublishedTopics, logger: ServiceLogger) =>
         new OrderSagas(store, sagaPolicyOf(own), topics, logger, own.ORCHESTRATOR_APPEND_ATTEMPTS),
     },
+    { provide: ParkedCancels, useValue: new ParkedCancels() },
+    {
+      provide: CancelRequests,
+      inject: [OrderSagas, OrderStore, ParkedCancels, ServiceLogger, SERVICE_SETTINGS],
+      useFactory: (sagas: OrderSagas, store: OrderStore, parked: ParkedCancels, logger: ServiceLogger, own: OrchestratorSettings) =>
+        new CancelRequests(sagas, store, parked, logger, own.ORCHESTRATOR_PARKED_CANCEL_TTL_MS),
+    },
     timerScanner,
+    parkedCancelExpiry,
   ],
 })
 export class OrchestratorModule {}

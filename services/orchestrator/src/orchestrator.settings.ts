@@ -33,6 +33,7 @@ export const orchestratorSettings = {
   ORCHESTRATOR_MAX_CARRIER_TRIES: tries(p.maxTries.carrierSelection, 'SelectCarrier sends before escalating'),
   ORCHESTRATOR_CARRIER_RETRY_DELAY_MS: ms(p.carrierRetryDelayMs, 'pause before asking carrier again after CarrierSelectionFailed'),
   ORCHESTRATOR_MAX_AUTOMATIC_REROUTES: settings.int({ default: p.maxAutomaticReroutes, min: 0, max: 100, doc: 're-routes the saga starts by itself before asking an operator' }),
+  ORCHESTRATOR_PARKED_CANCEL_TTL_MS: ms(3_600_000, 'a CancelOrder that came before its OrderAccepted waits this long for it, then is refused (logged at warn)'),
   ORCHESTRATOR_BACK_ORDER_REVIEW_MS: ms(p.backOrderReviewMs, 'a back-ordered order is routed again after this long without a stock signal'),
 };
 

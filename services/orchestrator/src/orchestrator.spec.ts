@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { EventPayload } from '@switchyard/contracts';
+import type { EventOf, EventPayload } from '@switchyard/contracts';
 import { Outbox } from '@switchyard/messaging';
 import { eventually, publish } from '@switchyard/service-kit/testing';
 import { OrderSagas } from './order-sagas';
@@ -22,6 +22,33 @@ async function settled(o: OrchestratorUnderTest): Promise<void> {
     if (n > 0) throw new Error(`${n} message(s) still in the outbox`);
   });
   await o.events.caughtUp();
+}
+
+/** The cancel requests parked for an order, by event id. */
+const parked = async (o: OrchestratorUnderTest, orderId: string): Promise<string[]> =>
+  (await o.service.dataSource.query('SELECT event_id FROM orchestrator.parked_cancels WHERE order_id = $1 ORDER BY event_id', [orderId]))
+    .map((row: { event_id: string }) => row.event_id);
+
+/** The service's log lines with this message about this order. */
+const logged = (o: OrchestratorUnderTest, message: string, orderId: string): Record<string, unknown>[] =>
+  o.logs.map((line) => JSON.parse(line) as Record<string, unknown>).filter((line) => line['message'] === message && line['orderId'] === orderId);
+
+/** Waits until the CancelOrder is parked in the database (its handler's transaction committed). */
+async function parkedCancel(o: OrchestratorUnderTest, cancel: EventOf<'CancelOrder'>): Promise<void> {
+  await eventually(async () => expect(await parked(o, cancel.payload.orderId)).toEqual([cancel.payload.metadata.eventId]));
+}
+
+/** Nothing went to routing, inventory, carrier or a location about the order. */
+function noCommands(o: OrchestratorUnderTest, orderId: string): void {
+  for (const type of ['ReserveStock', 'SelectCarrier', 'FulfilmentInstructed', 'ReleaseStock'] as const) expect(o.events.all(type, orderId)).toEqual([]);
+}
+
+/** Waits until the orchestrator has handled these messages (by message id; `publish` uses the event id): their effects are committed. */
+async function handled(o: OrchestratorUnderTest, messageIds: string[]): Promise<void> {
+  await eventually(async () => {
+    const [{ n }] = await o.service.dataSource.query('SELECT count(*)::int AS n FROM orchestrator.messaging_inbox WHERE message_id = ANY($1::text[])', [messageIds]);
+    if (n < messageIds.length) throw new Error(`${messageIds.length - n} of ${messageIds.length} message(s) not handled yet`);
+  });
 }
 
 /** Accepted, routed as one shipment per location given, every reservation held: returns the SelectCarrier asked. */
@@ -106,6 +133,28 @@ describe('the orchestrator runs each order through the saga', () => {
     expect(reserve.items.map((i) => i.locationId)).toEqual([LOCATION_A, LOCATION_A]);
     const stillIndexed = await o.service.dataSource.query('SELECT sku FROM orchestrator.back_orders WHERE order_id = $1', [orderId]);
     expect(stillIndexed).toEqual([]);
+  });
+
+  it('indexes and wakes a held order only for the SKU routing could not place, not for the lines held with it', async () => {
+    const orderId = newOrderId('short-only');
+    const [kettle, mugs] = asQuantities(linesFor(orderId));
+    await publish(o.transport, [send.accepted(orderId, 'HOLD')]);
+    const [first] = await o.events.waitFor('RouteOrder', orderId);
+    await publish(o.transport, [send.unroutable(orderId, first.attempt, [mugs])]);
+    const [held] = await o.events.waitFor('OrderHeld', orderId, 1, 'orders.lifecycle');
+    expect(held.heldLines).toEqual([kettle, mugs]);
+    const indexed = await o.service.dataSource.query('SELECT sku FROM orchestrator.back_orders WHERE order_id = $1', [orderId]);
+    expect(indexed).toEqual([{ sku: mugs.sku }]);
+
+    const useless = [send.stockLevel(kettle.sku, LOCATION_A, 50), send.stockLevel(mugs.sku, LOCATION_A, mugs.quantity - 1)];
+    await publish(o.transport, useless);
+    await handled(o, useless.map((e) => e.payload.metadata.eventId));
+    await settled(o);
+    expect(o.events.all('OrderReleased', orderId)).toEqual([]);
+    await publish(o.transport, [send.stockLevel(mugs.sku, LOCATION_B, mugs.quantity)]);
+    const [released] = await o.events.waitFor('OrderReleased', orderId, 1, 'orders.lifecycle');
+    expect(released.note).toBe(`${mugs.quantity} × ${mugs.sku} available to promise at ${LOCATION_B}`);
+    expect(o.events.all('RouteOrder', orderId)).toHaveLength(2);
   });
 
   it('wakes a bounded number of back-orders per StockLevelChanged, oldest first (ORCHESTRATOR_WAKE_FANOUT=1 here)', async () => {
@@ -382,13 +431,72 @@ describe('the orchestrator runs each order through the saga', () => {
     const types = (await stream(o, orderId)).map((r) => r.type);
     expect(types.filter((t) => t === 'OrderHeld')).toHaveLength(1);
   });
+
+  it('parks a CancelOrder that overtakes its OrderAccepted (once, though delivered twice) and cancels the order at its start', async () => {
+    const orderId = newOrderId('cancel-first');
+    const cancel = send.cancel(orderId);
+    await publish(o.transport, [cancel]);
+    await parkedCancel(o, cancel);
+    await redeliver(o.transport, cancel);
+    await eventually(() => expect(logged(o, 'cancel request already parked: a redelivery, kept once', orderId)).toHaveLength(1));
+    expect(await parked(o, orderId)).toEqual([cancel.payload.metadata.eventId]);
+    expect(await stream(o, orderId)).toEqual([]);
+
+    await publish(o.transport, [send.accepted(orderId)]);
+    const [cancelled] = await o.events.waitFor('OrderCancelled', orderId, 1, 'orders.lifecycle');
+    expect(cancelled).toMatchObject({ reason: 'CUSTOMER_REQUEST', detail: 'Cancelled by web-de: customer changed their mind', cancelledLines: asQuantities(linesFor(orderId)) });
+    await settled(o);
+    expect(o.events.all('OrderCancelled', orderId)).toHaveLength(1);
+    noCommands(o, orderId);
+    expect(await parked(o, orderId)).toEqual([]);
+    const types = (await stream(o, orderId)).map((r) => r.type);
+    expect(types[0]).toBe('OrderAccepted');
+    expect(types.at(-1)).toBe('OrderCancelled');
+    const timers = await o.service.dataSource.query('SELECT timer_id FROM orchestrator.timers WHERE order_id = $1', [orderId]);
+    expect(timers).toEqual([]);
+    // The routing reply to the start, should one come, finds a cancelled order and changes nothing.
+    const [route] = await o.events.waitFor('RouteOrder', orderId);
+    const late = send.routed(orderId, route.attempt, [{ shipmentId: `${orderId}/shp-1`, locationId: LOCATION_A, lines: asQuantities(linesFor(orderId)) }]);
+    await publish(o.transport, [late]);
+    await handled(o, [late.payload.metadata.eventId]);
+    await settled(o);
+    noCommands(o, orderId);
+  });
+
+  it('resolves a parked CancelOrder when intake rejects its order: removed, nothing to cancel', async () => {
+    const orderId = newOrderId('cancel-rejected');
+    const cancel = send.cancel(orderId);
+    await publish(o.transport, [cancel]);
+    await parkedCancel(o, cancel);
+    await publish(o.transport, [send.orderRejected(orderId)]);
+    await eventually(async () => expect(await parked(o, orderId)).toEqual([]));
+    const [resolved] = logged(o, 'parked cancel request resolved: intake rejected the order, so there is nothing to cancel', orderId);
+    expect(resolved).toMatchObject({ cancelEventId: cancel.payload.metadata.eventId, requestedBy: 'web-de' });
+    expect((await stream(o, orderId)).map((r) => r.type)).toEqual(['OrderRejected']);
+    await settled(o);
+    expect(o.events.all('OrderCancelled', orderId)).toEqual([]);
+  });
+
+  it('keeps a parked CancelOrder across a restart and applies it when the OrderAccepted comes after', async () => {
+    const orderId = newOrderId('cancel-restart');
+    const cancel = send.cancel(orderId);
+    await publish(o.transport, [cancel]);
+    await parkedCancel(o, cancel);
+    await o.stop();
+    await o.start();
+    await publish(o.transport, [send.accepted(orderId)]);
+    await o.events.waitFor('OrderCancelled', orderId, 1, 'orders.lifecycle');
+    await settled(o);
+    noCommands(o, orderId);
+    expect(await parked(o, orderId)).toEqual([]);
+  });
 });
 
 describe('durable timers: deadlines fire, escalate and survive a restart', () => {
   let o: OrchestratorUnderTest;
 
   beforeAll(async () => {
-    o = await startOrchestrator({ ORCHESTRATOR_ROUTING_DEADLINE_MS: '1500', ORCHESTRATOR_MAX_ROUTING_TRIES: '2' });
+    o = await startOrchestrator({ ORCHESTRATOR_ROUTING_DEADLINE_MS: '1500', ORCHESTRATOR_MAX_ROUTING_TRIES: '2', ORCHESTRATOR_PARKED_CANCEL_TTL_MS: '1500', LOG_LEVEL: 'info' });
   });
 
   afterAll(async () => {
@@ -421,5 +529,18 @@ describe('durable timers: deadlines fire, escalate and survive a restart', () =>
     await publish(o.transport, [send.routed(orderId, route.attempt, [{ shipmentId: `${orderId}/shp-1`, locationId: LOCATION_A, lines: asQuantities(linesFor(orderId)) }])]);
     const [reserve] = await o.events.waitFor('ReserveStock', orderId);
     expect(reserve.reservationId).toBe(`${orderId}/reservation/1`);
+  });
+
+  it('refuses a parked CancelOrder whose order never comes once ORCHESTRATOR_PARKED_CANCEL_TTL_MS has passed, saying so at warn', async () => {
+    const orderId = newOrderId('cancel-nobody');
+    const cancel = send.cancel(orderId);
+    await publish(o.transport, [cancel]);
+    await eventually(() => expect(logged(o, 'cancel request parked until its order is accepted', orderId)).toHaveLength(1));
+    await eventually(async () => expect(logged(o, 'cancel request refused: its order was never accepted', orderId)).toHaveLength(1));
+    const [refused] = logged(o, 'cancel request refused: its order was never accepted', orderId);
+    expect(refused).toMatchObject({ level: 'warn', code: 'UNKNOWN_ORDER', cancelEventId: cancel.payload.metadata.eventId, requestedBy: 'web-de' });
+    expect(String(refused['detail'])).toContain(`Order ${orderId} had no OrderAccepted`);
+    expect(await parked(o, orderId)).toEqual([]);
+    expect(await stream(o, orderId)).toEqual([]);
   });
 });

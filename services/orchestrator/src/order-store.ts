@@ -1,4 +1,4 @@
-import { hasProgress, isTerminal, type SagaEvent, type SagaState } from '@switchyard/order-saga';
+import { awaitedStock, hasProgress, isTerminal, type SagaEvent, type SagaState } from '@switchyard/order-saga';
 import type { EntityManager } from 'typeorm';
 
 /** One row of an order's stream, as the ops timeline shows it. */
@@ -14,10 +14,13 @@ export interface DueTimer {
   readonly orderId: string;
 }
 
-/** The SKUs an order waits for that a stock signal could move on now (held for stock, nothing in flight, no operator hold). */
+/**
+ * The SKUs whose stock could move an order on now (held for stock, nothing in flight, no operator hold): its short
+ * ones only, so signals about SKUs it does not lack neither wake it nor use up a wake-up fan-out slot.
+ */
 export function wakeableSkus(state: SagaState): string[] {
   if (!hasProgress(state) || isTerminal(state) || state.hold || state.step || state.heldLines.length === 0) return [];
-  return [...new Set(state.heldLines.map((line) => line.sku))].sort();
+  return [...new Set(awaitedStock(state).map((line) => line.sku))].sort();
 }
 
 /**
@@ -32,6 +35,14 @@ export class OrderStore {
       [orderId],
     );
     return { events: rows.map((row) => ({ type: row.type, payload: row.payload }) as unknown as SagaEvent), version: rows.length };
+  }
+
+  /**
+   * Serialises, until the caller's transaction ends, the writers that must see each other's commits although they
+   * write different tables: an order's start and a cancel request parked for it (CancelRequests).
+   */
+  async lockOrder(em: EntityManager, orderId: string): Promise<void> {
+    await em.query(`SELECT pg_advisory_xact_lock(hashtextextended('switchyard.orchestrator.order:' || $1, 0))`, [orderId]);
   }
 
   /** Appends at versions `loaded + 1…`; a concurrent writer that got there first makes this fail with a unique violation (23505). */

@@ -1,10 +1,11 @@
 import { Controller, Inject } from '@nestjs/common';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import type { EventOf, EventType } from '@switchyard/contracts';
-import { RetriableError, SwitchyardContext } from '@switchyard/messaging';
+import { SwitchyardContext } from '@switchyard/messaging';
 import type { Received } from '@switchyard/order-saga';
 import { SERVICE_SETTINGS, ServiceLogger } from '@switchyard/service-kit';
-import { OrderSagas } from './order-sagas';
+import { CancelRequests } from './cancel-requests';
+import { OrderSagas, type OutboxSink } from './order-sagas';
 import { OrderStore } from './order-store';
 import type { OrchestratorSettings } from './orchestrator.settings';
 
@@ -32,6 +33,7 @@ export class SagaHandlers {
     @Inject(OrderStore) private readonly store: OrderStore,
     @Inject(ServiceLogger) private readonly logger: ServiceLogger,
     @Inject(SERVICE_SETTINGS) private readonly settings: OrchestratorSettings,
+    @Inject(CancelRequests) private readonly cancels: CancelRequests,
   ) {}
 
   /** The order's start (orders.lifecycle) and every participant's reply about it: fed to the order's saga. */
@@ -39,8 +41,14 @@ export class SagaHandlers {
   async orderEvent(@Payload() event: EventOf<OrderEventType>, @Ctx() ctx: SwitchyardContext): Promise<void> {
     const input = { type: event.type, payload: event.payload, now: Date.now() } as OrderInput;
     const orderId = input.payload.orderId;
-    const applied = await this.sagas.apply(ctx.entityManager, orderId, input, (m) => ctx.outbox.add(m));
+    const em = ctx.entityManager;
+    const publish: OutboxSink = (m) => ctx.outbox.add(m);
+    if (input.type === 'OrderAccepted' || input.type === 'OrderRejected') await this.cancels.lockForStart(em, orderId);
+    const applied = await this.sagas.apply(em, orderId, input, publish);
     if (applied.outcome === 'unknown-order') this.logger.debug('ignored: no stream for this order', { orderId, eventType: input.type });
+    // A cancel request that came first was parked: it is decided in this transaction, right after the start.
+    if (input.type === 'OrderAccepted') await this.cancels.orderStarted(em, orderId, input.now, publish);
+    if (input.type === 'OrderRejected') await this.cancels.orderRejected(em, orderId);
   }
 
   /** The orchestrator's own status events come back on orders.lifecycle: they already are in the order's stream. */
@@ -61,18 +69,10 @@ export class SagaHandlers {
     return undefined;
   }
 
-  /** A channel's cancel request (orders.commands). */
+  /** A channel's cancel request (orders.commands): decided, or parked until its order's OrderAccepted (CancelRequests). */
   @EventPattern('CancelOrder')
   async cancel(@Payload() event: EventOf<'CancelOrder'>, @Ctx() ctx: SwitchyardContext): Promise<void> {
-    const { orderId } = event.payload;
-    const input: Received<'CancelOrder'> = { type: event.type, payload: event.payload, now: Date.now() };
-    const applied = await this.sagas.apply(ctx.entityManager, orderId, input, (m) => ctx.outbox.add(m));
-    if (applied.outcome !== 'rejected') return;
-    const { code, rejected } = applied.rejection;
-    // Intake may have accepted the order a moment ago on another topic: wait for its OrderAccepted, then dead-letter.
-    if (code === 'UNKNOWN_ORDER') throw new RetriableError(rejected);
-    // No contract event answers a refused cancel on Kafka; the refusal is logged, the order's status tells the channel.
-    this.logger.warn('cancel request refused', { orderId, code, reason: rejected });
+    await this.cancels.request(ctx.entityManager, event.payload, Date.now(), (m) => ctx.outbox.add(m));
   }
 
   /** New ATP for a SKU at a location: wakes the orders waiting for that SKU, oldest back-order first, a bounded number per event. */

@@ -1,4 +1,4 @@
-import { hasProgress, statusLabel, type SagaState } from '@switchyard/order-saga';
+import { awaitedStock, hasProgress, statusLabel, type SagaState } from '@switchyard/order-saga';
 import type { StoredEvent } from '../order-store';
 
 const iso = (epochMillis: number) => new Date(epochMillis).toISOString();
@@ -8,7 +8,7 @@ export function orderView(orderId: string, state: SagaState, timeline: readonly 
   const base = { orderId, state: statusLabel(state.status), version: timeline.length };
   const events = timeline.map(({ version, type, recordedAt, payload }) => ({ version, type, recordedAt, payload }));
   if (!hasProgress(state)) {
-    return { ...base, shipments: [], reservations: [], timers: [], compensations: [], hold: null, attention: null, heldLines: [], cancelledLines: [], timeline: events };
+    return { ...base, shipments: [], reservations: [], timers: [], compensations: [], hold: null, attention: null, heldLines: [], awaitedStock: [], cancelledLines: [], timeline: events };
   }
   const held = new Map(state.compensations.flatMap((c) => (c.undo === 'ReleaseStock' ? [[c.reservationId, c.items] as const] : [])));
   return {
@@ -21,6 +21,8 @@ export function orderView(orderId: string, state: SagaState, timeline: readonly 
     hold: state.hold && { ...state.hold, since: iso(state.hold.since) },
     attention: state.attention,
     heldLines: state.heldLines,
+    /** The held units whose stock would wake the order (the short ones). */
+    awaitedStock: state.heldLines.length > 0 ? awaitedStock(state) : [],
     cancelledLines: state.cancelledLines,
     excludedLocationIds: state.excludedLocationIds,
     shipments: state.shipments,

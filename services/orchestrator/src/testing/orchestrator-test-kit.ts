@@ -40,6 +40,10 @@ export const send = {
       serviceLevel: 'STANDARD', promisedDate: null, backOrderPolicy, lines,
     },
   }),
+  orderRejected: (orderId: string): EventOf<'OrderRejected'> => ({
+    type: 'OrderRejected',
+    payload: { metadata: metadata(orderId), orderId, channel: 'web-de', channelOrderId: `WEB-${orderId}`, reason: 'UNKNOWN_SKU', detail: 'line l1: SKU not in the catalogue', customer: null },
+  }),
   routed: (orderId: string, attempt: number, shipments: { shipmentId: string; locationId: string; lines: LineQuantity[] }[]): EventOf<'OrderRouted'> => ({
     type: 'OrderRouted',
     payload: {
