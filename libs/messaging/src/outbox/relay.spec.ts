@@ -99,4 +99,36 @@ describe('OutboxRelay shutdown (real Kafka and PostgreSQL)', () => {
     expect(await admin.endOffsets(topic)).toEqual([{ partition: 0, offset: '3' }]);
     await admin.disconnect();
   });
+
+  it('has a topic it never sent to created by the ensureTopics hook, outside any transaction, then publishes its rows', async () => {
+    const topic = uniqueName('relay-new');
+    const calls: string[][] = [];
+    const relayStates: string[] = [];
+    const ensure = async (topics: readonly string[]) => {
+      calls.push([...topics]);
+      const rows: { state: string }[] = await db.dataSource.query(
+        "SELECT state FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'switchyard-outbox-relay'",
+      );
+      relayStates.push(...rows.map((r) => r.state));
+      await ensureTopics(kafka, topics, { partitions: 1, replicationFactor: 1 });
+    };
+    const relay = new OutboxRelay({ dataSource: db.dataSource, schema: db.schema, transport: kafka, pollIntervalMs: 100, maxBackoffMs: 200, ensureTopics: ensure });
+    try {
+      await relay.start();
+      const outbox = new Outbox({ schema: db.schema, codec: new EventCodec() });
+      // The topic does not exist when the rows naming it commit.
+      await db.dataSource.transaction((em) => outbox.add(em, [1, 2].map((seq) => stockAdjusted(topic, 'SKU-NEW-TOPIC', seq))));
+      await eventually(async () => expect(await db.outboxCount()).toBe(0));
+      await db.dataSource.transaction((em) => outbox.add(em, [stockAdjusted(topic, 'SKU-NEW-TOPIC', 3)]));
+      await eventually(async () => expect(await db.outboxCount()).toBe(0));
+    } finally {
+      await relay.stop();
+    }
+    expect(calls).toEqual([[topic]]);
+    expect(relayStates).toEqual(['idle']);
+    const admin = kafka.admin();
+    await admin.connect();
+    expect(await admin.endOffsets(topic)).toEqual([{ partition: 0, offset: '3' }]);
+    await admin.disconnect();
+  });
 });

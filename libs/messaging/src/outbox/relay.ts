@@ -27,6 +27,14 @@ export interface OutboxRelayOptions {
   /** Longest pause between attempts after failures (the first pause is 100 ms, doubling). */
   readonly maxBackoffMs?: number;
   readonly logger?: MessagingLogger;
+  /**
+   * Makes sure topics exist before the first rows naming them are sent, for a service whose topics are not all
+   * known at start (one per location, say): called with the topics of a batch this relay has not sent to yet, on
+   * the relay's own connection outside any transaction, so no database transaction waits on the broker's admin API.
+   * It creates those it owns (an existing topic is a no-op) and ignores the rest. If it throws, the batch fails and
+   * is retried like any failed send.
+   */
+  readonly ensureTopics?: (topics: readonly string[]) => Promise<void>;
 }
 
 interface OutboxRow {
@@ -62,6 +70,8 @@ export class OutboxRelay {
   private notified = false;
   private leader = false;
   private published = 0;
+  /** Topics already passed to `ensureTopics` (or sent to) by this relay. */
+  private readonly ensured = new Set<string>();
 
   constructor(private readonly options: OutboxRelayOptions) {
     this.table = `${quotedSchema(options.schema)}.${OUTBOX_TABLE}`;
@@ -190,6 +200,7 @@ export class OutboxRelay {
       links,
       attributes: { 'messaging.system': 'kafka', 'messaging.batch.message_count': rows.length, 'switchyard.schema': this.options.schema },
     });
+    await this.ensureTopics([...byTopic.keys()]);
     await inSpan(span, async () => {
       try {
         await this.requireProducer().send(batch);
@@ -208,6 +219,19 @@ export class OutboxRelay {
       messageId: rows[0].headers[Headers.messageId],
     });
     return rows.length;
+  }
+
+  /** Hands the topics this relay has not seen yet to the `ensureTopics` hook, if there is one. */
+  private async ensureTopics(topics: readonly string[]): Promise<void> {
+    const hook = this.options.ensureTopics;
+    const unseen = topics.filter((topic) => !this.ensured.has(topic));
+    if (!hook || unseen.length === 0) return;
+    try {
+      await hook(unseen);
+    } catch (error) {
+      throw new Error(`making sure topic(s) ${unseen.join(', ')} exist before publishing outbox rows to them failed: ${(error as Error).message}`, { cause: error });
+    }
+    for (const topic of unseen) this.ensured.add(topic);
   }
 
   private requireProducer(): RecoveringProducer {
