@@ -33,10 +33,14 @@ describe('pglite server', () => {
   });
 
   afterAll(async () => {
-    if (child && child.exitCode === null) {
+    // exitCode stays null for a process ended by a signal: waiting for its 'exit' then would wait forever.
+    if (child && child.exitCode === null && child.signalCode === null) {
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGTERM');
+      // A server that does not stop on SIGTERM is killed rather than left running after the suite.
+      const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
       await exited;
+      clearTimeout(timer);
     }
     rmSync(dir, { recursive: true, force: true });
   });
