@@ -68,7 +68,8 @@ export class Spine {
     };
     const processes = new Map<string, ServiceProcess>();
     const started = await Promise.allSettled(
-      Object.entries(services).map(async ([name, own]) => processes.set(name, await startServiceProcess(name, { env: { ...common, ...own } }))),
+      // Seven processes compiling and starting at once on a small machine: give each more than the default 90 s.
+      Object.entries(services).map(async ([name, own]) => processes.set(name, await startServiceProcess(name, { env: { ...common, ...own }, timeoutMs: 180_000 }))),
     );
     const failed = started.filter((s): s is PromiseRejectedResult => s.status === 'rejected');
     if (failed.length > 0) {
