@@ -20,6 +20,16 @@ const cancelled = (cancelledLines = allLines(), detail = 'Cancelled by web-de') 
   ev('OrderCancelled', { reason: 'CUSTOMER_REQUEST', cancelledLines, detail });
 
 describe('cancellation at every stage, compensating in reverse', () => {
+  it('given a cancel request came before the order, when the order is accepted, then it is recorded and nothing is asked', () => {
+    const { state } = given().when({ ...accepted(), cancelWaiting: true }).then([ev('OrderAccepted')]);
+    expect(state).toMatchObject({ status: 'Accepted', step: null, timers: [] });
+  });
+
+  it('given the order was accepted with a cancel waiting, when that cancel is decided, then the order is cancelled whole with nothing to undo', () => {
+    const { state } = given({ ...accepted(), cancelWaiting: true }).when(cancelOrder()).then([cancelled()]);
+    expect(state).toMatchObject({ status: 'Cancelled', shipments: [], timers: [], compensations: [] });
+  });
+
   it('given routing was asked, when the customer cancels, then the deadline is dropped and the order cancelled; nothing to undo', () => {
     const { state } = given(accepted()).when(cancelOrder()).then([timerCancelled(1), cancelled()]);
     expect(state.status).toBe('Cancelled');

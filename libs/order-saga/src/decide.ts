@@ -28,7 +28,8 @@ function handle(d: Decision, input: SagaInput): Rejection | undefined {
     case 'OrderAccepted':
       if (state.status === 'Empty') {
         d.record();
-        proceed(d);
+        // A cancel that came first is decided next: routing is not asked about an order about to be cancelled.
+        if (!input.cancelWaiting) proceed(d);
       }
       return;
     case 'OrderRejected':

@@ -47,8 +47,8 @@ export class Decision {
 
   /** Keeps the input itself in the order's stream. */
   record(): void {
-    const { now: _now, ...event } = this.input;
-    this.push(event as SagaEvent);
+    const { type, payload } = this.input;
+    this.push({ type, payload } as SagaEvent);
   }
 
   emit<T extends Emitted>(type: T, payload: PayloadOf<T>): void {

@@ -8,7 +8,7 @@ export { derivedEventId } from './ids';
 export { planUptake, unplacedLines, type PlanUptake } from './plan';
 export { inputId, inputOrderId } from './inputs';
 export type {
-  HoldOrder, OperatorCommand, Received, ReceivedEventType, ReleaseOrder, RerouteOrder, SagaCommand, SagaInput, TimerElapsed,
+  HoldOrder, OperatorCommand, OrderStart, Received, ReceivedEventType, ReleaseOrder, RerouteOrder, SagaCommand, SagaInput, TimerElapsed,
 } from './inputs';
 export { eventRoles, handledInputOf } from './events';
 export type {

@@ -3,6 +3,12 @@ import type { EpochMillis, EventMetadata, EventOf, EventType } from '@switchyard
 /** A contract event as the saga receives it, with the orchestrator's clock reading when it was handled. */
 export type Received<T extends EventType> = EventOf<T> & { readonly now: EpochMillis };
 
+/**
+ * Intake's OrderAccepted. `cancelWaiting`: a channel's CancelOrder came before it (the service parked it) and is
+ * decided right after it, so the order is recorded but nothing is asked of anyone first.
+ */
+export type OrderStart = Received<'OrderAccepted'> & { readonly cancelWaiting?: boolean };
+
 /** An input only the orchestrator knows (operations API, durable timers): same envelope as a contract event. */
 export interface SagaCommand<T extends string, P> {
   readonly type: T;
@@ -35,7 +41,7 @@ export type ReceivedEventType =
 export type OperatorCommand = HoldOrder | ReleaseOrder | RerouteOrder;
 
 /** Everything `decide` accepts. */
-export type SagaInput = { [T in ReceivedEventType]: Received<T> }[ReceivedEventType] | OperatorCommand | TimerElapsed;
+export type SagaInput = { [T in ReceivedEventType]: T extends 'OrderAccepted' ? OrderStart : Received<T> }[ReceivedEventType] | OperatorCommand | TimerElapsed;
 
 /** The id the saga deduplicates an input on. */
 export const inputId = (input: SagaInput): string => input.payload.metadata.eventId;

@@ -46,9 +46,21 @@ export class CancelRequests {
     return this.store.lockOrder(em, orderId);
   }
 
+  /** Whether a request waits for the order: its start then asks nothing of anyone (`OrderStart.cancelWaiting`). */
+  waiting(em: EntityManager, orderId: string): Promise<boolean> {
+    return this.parked.any(em, orderId);
+  }
+
   /** The order's OrderAccepted was applied in this transaction: its parked requests are decided now, oldest first. */
   async orderStarted(em: EntityManager, orderId: string, now: number, publish: OutboxSink): Promise<void> {
-    for (const cancel of await this.parked.take(em, orderId)) await this.applyParked(em, cancel, now, publish);
+    const parked = await this.parked.take(em, orderId);
+    for (const cancel of parked) await this.applyParked(em, cancel, now, publish);
+    if (parked.length === 0) return;
+    // The start asked nothing because a cancel waited; the saga never refuses that cancel, but should it, say so.
+    const { state } = await this.sagas.current(em, orderId);
+    if (state.status === 'Accepted') {
+      this.logger.error('order started with a cancel waiting, but no cancel was applied: nothing was asked for it; re-route or cancel it', { orderId });
+    }
   }
 
   /** Intake rejected the order: its parked requests have nothing to cancel and are removed. */

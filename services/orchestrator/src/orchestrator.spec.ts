@@ -40,7 +40,7 @@ async function parkedCancel(o: OrchestratorUnderTest, cancel: EventOf<'CancelOrd
 
 /** Nothing went to routing, inventory, carrier or a location about the order. */
 function noCommands(o: OrchestratorUnderTest, orderId: string): void {
-  for (const type of ['ReserveStock', 'SelectCarrier', 'FulfilmentInstructed', 'ReleaseStock'] as const) expect(o.events.all(type, orderId)).toEqual([]);
+  for (const type of ['RouteOrder', 'ReserveStock', 'SelectCarrier', 'FulfilmentInstructed', 'ReleaseStock'] as const) expect(o.events.all(type, orderId)).toEqual([]);
 }
 
 /** Waits until the orchestrator has handled these messages (by message id; `publish` uses the event id): their effects are committed. */
@@ -432,7 +432,7 @@ describe('the orchestrator runs each order through the saga', () => {
     expect(types.filter((t) => t === 'OrderHeld')).toHaveLength(1);
   });
 
-  it('parks a CancelOrder that overtakes its OrderAccepted (once, though delivered twice) and cancels the order at its start', async () => {
+  it('parks a CancelOrder that overtakes its OrderAccepted (once, though delivered twice) and cancels the order at its start, asking nothing of anyone', async () => {
     const orderId = newOrderId('cancel-first');
     const cancel = send.cancel(orderId);
     await publish(o.transport, [cancel]);
@@ -449,18 +449,9 @@ describe('the orchestrator runs each order through the saga', () => {
     expect(o.events.all('OrderCancelled', orderId)).toHaveLength(1);
     noCommands(o, orderId);
     expect(await parked(o, orderId)).toEqual([]);
-    const types = (await stream(o, orderId)).map((r) => r.type);
-    expect(types[0]).toBe('OrderAccepted');
-    expect(types.at(-1)).toBe('OrderCancelled');
+    expect((await stream(o, orderId)).map((r) => r.type)).toEqual(['OrderAccepted', 'OrderCancelled']);
     const timers = await o.service.dataSource.query('SELECT timer_id FROM orchestrator.timers WHERE order_id = $1', [orderId]);
     expect(timers).toEqual([]);
-    // The routing reply to the start, should one come, finds a cancelled order and changes nothing.
-    const [route] = await o.events.waitFor('RouteOrder', orderId);
-    const late = send.routed(orderId, route.attempt, [{ shipmentId: `${orderId}/shp-1`, locationId: LOCATION_A, lines: asQuantities(linesFor(orderId)) }]);
-    await publish(o.transport, [late]);
-    await handled(o, [late.payload.metadata.eventId]);
-    await settled(o);
-    noCommands(o, orderId);
   });
 
   it('resolves a parked CancelOrder when intake rejects its order: removed, nothing to cancel', async () => {

@@ -30,6 +30,12 @@ export class ParkedCancels {
     return rows.length > 0;
   }
 
+  /** Whether any request is parked for the order. */
+  async any(em: EntityManager, orderId: string): Promise<boolean> {
+    const rows: unknown[] = await em.query('SELECT 1 FROM orchestrator.parked_cancels WHERE order_id = $1 LIMIT 1', [orderId]);
+    return rows.length > 0;
+  }
+
   /** Removes and returns the order's parked requests, oldest first. */
   async take(em: EntityManager, orderId: string): Promise<ParkedCancel[]> {
     // Selected from a CTE so the driver answers rows (a bare DELETE … RETURNING comes back as [rows, count]).

@@ -2,7 +2,7 @@ import { Controller, Inject } from '@nestjs/common';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import type { EventOf, EventType } from '@switchyard/contracts';
 import { SwitchyardContext } from '@switchyard/messaging';
-import type { Received } from '@switchyard/order-saga';
+import type { Received, SagaInput } from '@switchyard/order-saga';
 import { SERVICE_SETTINGS, ServiceLogger } from '@switchyard/service-kit';
 import { CancelRequests } from './cancel-requests';
 import { OrderSagas, type OutboxSink } from './order-sagas';
@@ -44,7 +44,9 @@ export class SagaHandlers {
     const em = ctx.entityManager;
     const publish: OutboxSink = (m) => ctx.outbox.add(m);
     if (input.type === 'OrderAccepted' || input.type === 'OrderRejected') await this.cancels.lockForStart(em, orderId);
-    const applied = await this.sagas.apply(em, orderId, input, publish);
+    // With a cancel waiting, the start records the order and asks nothing (no RouteOrder): the cancel follows.
+    const decided: SagaInput = input.type === 'OrderAccepted' ? { ...input, cancelWaiting: await this.cancels.waiting(em, orderId) } : input;
+    const applied = await this.sagas.apply(em, orderId, decided, publish);
     if (applied.outcome === 'unknown-order') this.logger.debug('ignored: no stream for this order', { orderId, eventType: input.type });
     // A cancel request that came first was parked: it is decided in this transaction, right after the start.
     if (input.type === 'OrderAccepted') await this.cancels.orderStarted(em, orderId, input.now, publish);
