@@ -207,13 +207,22 @@ export class Deliveries {
    * lease (DELIVERY_LEASE_MS), so no other claim takes it while it is being sent, and a claim whose outcome is never
    * recorded (the service stopped) runs out and the delivery is sent again. One that cannot be sent at all FAILS here.
    * `taken` counts every row claimed, so the caller knows whether more may be due.
+   *
+   * Messages to one recipient about one order keep their queue order: a delivery is not taken while an earlier one
+   * of the same (order, recipient) is being sent or due too (so "on its way" never overtakes "received"); an earlier
+   * one waiting for its next try does not hold it back.
    */
   async claim(em: EntityManager, now: Date, limit: number): Promise<{ claims: ClaimedDelivery[]; taken: number }> {
     // An UPDATE answers [rows, count].
     const [rows]: [ClaimRow[], number] = await em.query(
       `WITH due AS (
-         SELECT delivery_id, claim_token FROM notification.deliveries
-         WHERE state = 'PENDING' AND next_attempt_at <= $1 ORDER BY next_attempt_at, seq LIMIT $2 FOR UPDATE SKIP LOCKED
+         SELECT d.delivery_id, d.claim_token FROM notification.deliveries d
+         WHERE d.state = 'PENDING' AND d.next_attempt_at <= $1
+           AND NOT EXISTS (
+             SELECT 1 FROM notification.deliveries e
+             WHERE e.order_id = d.order_id AND e.recipient = d.recipient AND e.seq < d.seq AND e.state = 'PENDING' AND (e.next_attempt_at <= $1 OR e.claim_token IS NOT NULL)
+           )
+         ORDER BY d.next_attempt_at, d.seq LIMIT $2 FOR UPDATE SKIP LOCKED
        )
        UPDATE notification.deliveries d SET claim_token = gen_random_uuid(), attempts = d.attempts + 1, next_attempt_at = $3
        FROM due WHERE d.delivery_id = due.delivery_id

@@ -160,7 +160,7 @@ describe('a claim whose lease runs out', () => {
   beforeAll(async () => {
     // A short lease, far shorter than the send timeout: a hanging send outlives its claim.
     await service?.service.close();
-    service = await harness.start(database, { ...hanging, DELIVERY_LEASE_MS: '2000' }, log);
+    service = await harness.start(database, { ...hanging, DELIVERY_LEASE_MS: '3000' }, log);
   });
 
   it('is sent again with the same delivery id and recorded once; the late outcome of the first try is dropped', async () => {
