@@ -2,7 +2,7 @@ import { createTestDatabase, type TestDatabase } from '@switchyard/infra';
 import { eventually, expectCount, groupCaughtUp, publish, type ServiceUnderTest } from '@switchyard/service-kit/testing';
 import { Client } from 'pg';
 import type { DeliveryView } from './deliveries';
-import { accepted, NotificationHarness, STATUS_TOPICS } from './testing/notification-test-kit';
+import { accepted, dispatched, KETTLE, NotificationHarness, STATUS_TOPICS } from './testing/notification-test-kit';
 import { WebhookReceiver } from './testing/webhook-receiver';
 
 // Claim → send → record on real Kafka, PostgreSQL, SMTP and HTTP: sends run with no transaction open, several at a
@@ -97,6 +97,36 @@ describe('sending outside any transaction, several at a time', () => {
       mailHeld.release();
       await slow.stop();
       await fast.stop();
+    }
+  });
+
+  it("keeps the queue order of one order's messages to one recipient, while other orders' go past", async () => {
+    const endpoint = await WebhookReceiver.start();
+    const held = endpoint.holdNext();
+    try {
+      await register('worker-order', endpoint.url);
+      const order = accepted(null, null, 'worker-order');
+      const { orderId } = order.payload;
+      await publish(bus, [order]);
+      await held.arrived;
+      // The acceptance hangs; the dispatch is queued behind it, another order of the same channel is not.
+      await publish(bus, [dispatched(orderId, `${orderId}-f1`, 'TRK0600', [KETTLE])]);
+      await groupCaughtUp(bus, 'notification', STATUS_TOPICS);
+      const other = accepted(null, null, 'worker-order');
+      await publish(bus, [other]);
+      await eventually(() => expectCount(endpoint.accepted(other.payload.orderId), 1, "the other order's webhook"));
+      expect((await harness.deliveriesOf(live(), orderId)).map((d) => [d.statusKey, d.state, d.attempts])).toEqual([
+        ['ACCEPTED', 'PENDING', 1],
+        [`DISPATCHED:${orderId}-f1`, 'PENDING', 0],
+      ]);
+      held.release();
+      await eventually(() => expectCount(endpoint.accepted(orderId), 2, 'webhooks'));
+      expect(endpoint.accepted(orderId).map((r) => r.body.status)).toEqual(['ACCEPTED', `DISPATCHED:${orderId}-f1`]);
+      const told = await eventually(() => expectCount(harness.notified(orderId), 2, 'CustomerNotified'));
+      expect(told.map((e) => e.payload.triggeredBy)).toEqual(['OrderAccepted', 'ShipmentDispatched']);
+    } finally {
+      held.release();
+      await endpoint.stop();
     }
   });
 
