@@ -1,5 +1,5 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
 const WORKSPACE_ROOT = path.resolve(__dirname, '../../../..');
@@ -26,6 +26,33 @@ function logTail(args: readonly string[]): string {
   return `\nWarnings and errors in ${file}:\n${lines.slice(-30).join('\n')}`;
 }
 
+/**
+ * Whether a process of group `pgid` still runs. One killed but not reaped yet (a zombie: its parent died with it,
+ * in a container whose first process does not reap) has stopped running and does not count. Linux /proc; where
+ * there is none, nothing is known to run.
+ */
+function groupRuns(pgid: number): boolean {
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return false;
+  }
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue; // gone meanwhile
+    }
+    // "pid (comm) state ppid pgrp ...": comm may hold spaces and parentheses, so the fields start after the last ')'.
+    const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (Number(pgrp) === pgid && state !== 'Z') return true;
+  }
+  return false;
+}
+
 function withoutInfrastructure(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   const { DATABASE_URL: _database, KAFKA_BROKERS: _kafka, ...rest } = env;
   return rest;
@@ -33,9 +60,11 @@ function withoutInfrastructure(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
 
 /**
  * Runs `npm start -- <args>` exactly as a user would, in its own process group (npm runs the platform as a
- * child; signals go to the group), and resolves once the banner with the API URL and keys is printed.
+ * child; signals go to the group), and resolves once the banner with the API URL and keys is printed. A start
+ * took about 95 s in a loaded CI run (compiling, the embedded database, every service's migrations): hence the
+ * generous default.
  */
-export function startPlatformProcess(args: readonly string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 150_000): Promise<StartedPlatformProcess> {
+export function startPlatformProcess(args: readonly string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 240_000): Promise<StartedPlatformProcess> {
   const child: ChildProcess = spawn('npm', ['start', '--', ...args], {
     cwd: WORKSPACE_ROOT,
     // As on a fresh machine: the test run's DATABASE_URL and KAFKA_BROKERS would turn the embedded database off.
@@ -93,8 +122,11 @@ export function startPlatformProcess(args: readonly string[], env: NodeJS.Proces
         },
         kill: async () => {
           signalGroup('SIGKILL');
-          // npm may be gone already; the group's processes die with SIGKILL either way.
+          // npm may be gone already; the group's processes die with SIGKILL either way. Resolves once none of
+          // them runs any more, so that what starts next on the same data folder never meets one still going.
           await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 10_000))]);
+          const deadline = Date.now() + 30_000;
+          while (groupRuns(child.pid as number) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
         },
       });
     }, 100);
