@@ -11,9 +11,6 @@ import { createOrderMix, takeOrders, type GeneratedOrder } from './order-mix';
 // The channel simulator against a real order-intake (real PostgreSQL and Kafka): channels and catalogue set up
 // through the admin API, generated orders accepted, flagged ones cancelled, failures reported with status and body.
 
-// Services start and work on real PostgreSQL and Kafka: more than Jest's default 5 s.
-jest.setTimeout(120_000);
-
 const operatorKey = `op-${randomBytes(24).toString('hex')}`;
 let sut: ServiceUnderTest;
 let url: string;

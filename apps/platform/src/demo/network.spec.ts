@@ -16,9 +16,6 @@ import { catalogueSkus, demoNetwork, demoServiceEnv, writeDemoFiles, type DemoFi
 // The demo files are loaded by the services' own loaders: routing and the warehouse simulator are started on
 // them (a bad file stops their start), rate tables go through the parser the table-rate adapter uses.
 
-// Services start and work on real PostgreSQL and Kafka: more than Jest's default 5 s.
-jest.setTimeout(120_000);
-
 let dir: string;
 let files: DemoFiles;
 
