@@ -3,11 +3,11 @@ export class Hold {
   readonly arrived: Promise<void>;
   readonly released: Promise<void>;
   private arrive!: () => void;
-  private let!: () => void;
+  private letGo!: () => void;
 
   constructor() {
     this.arrived = new Promise<void>((resolve) => (this.arrive = resolve));
-    this.released = new Promise<void>((resolve) => (this.let = resolve));
+    this.released = new Promise<void>((resolve) => (this.letGo = resolve));
   }
 
   /** Called by the receiver: marks the request arrived and waits for the release. */
@@ -17,6 +17,6 @@ export class Hold {
   }
 
   release(): void {
-    this.let();
+    this.letGo();
   }
 }
