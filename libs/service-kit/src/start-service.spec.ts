@@ -56,6 +56,32 @@ class CountsController {
     return { accepted: messageId ?? '' };
   }
 
+  /** Publishes to a topic nobody created: the definition's createsTopicsByPrefix covers it. */
+  @Post('v1/made')
+  @HttpCode(202)
+  async made(@Body() body: { topic: string }): Promise<void> {
+    await this.dataSource.transaction((em) =>
+      this.outbox.add(em, [
+        {
+          topic: body.topic,
+          key: 'SKU-MADE@dc-kit',
+          event: {
+            type: 'StockAdjusted',
+            payload: {
+              metadata: { eventId: randomUUID(), occurredAt: 1_795_000_000_000, correlationId: 'SKU-MADE', causationId: null },
+              locationId: 'dc-kit',
+              sku: 'SKU-MADE',
+              quantityDelta: 1,
+              onHandAfter: 1,
+              reason: 'CYCLE_COUNT',
+              reference: null,
+            },
+          },
+        },
+      ]),
+    );
+  }
+
   @EventPattern('StockAdjusted')
   async onAdjusted(@Payload() event: EventOf<'StockAdjusted'>, @Ctx() ctx: SwitchyardContext): Promise<void> {
     if (event.payload.onHandAfter < 0) throw new FatalError(`on hand for ${event.payload.sku} cannot be ${event.payload.onHandAfter}`);
@@ -74,6 +100,7 @@ const definition: ServiceDefinition = {
   schema: SCHEMA,
   module: ProbeModule,
   consumes: [topic],
+  createsTopicsByPrefix: ['kit.made.'],
   migrations: [CreateCounts1795000000500],
 };
 
@@ -137,6 +164,31 @@ describe.each(['kafka', 'embedded'] as const)('a service started by the kit on t
     expect(dead?.headers[DeadLetterHeaders.reason]).toBe('fatal-error');
     expect(dead?.headers[DeadLetterHeaders.error]).toBe('on hand for SKU-NEGATIVE cannot be -3');
     expect(dead?.headers[DeadLetterHeaders.attempts]).toBe('1');
+  });
+
+  it('creates a topic of a createsTopicsByPrefix prefix, with its .dlq, when it first publishes there', async () => {
+    const made = `kit.made.${randomUUID().slice(0, 8)}`;
+    const partitions = async (name: string): Promise<number> => {
+      const admin = service.transport.admin();
+      await admin.connect();
+      try {
+        return await admin.partitionCount(name);
+      } catch {
+        return 0; // no such topic
+      } finally {
+        await admin.disconnect();
+      }
+    };
+    expect(await partitions(made)).toBe(0);
+    const response = await fetch(`${service.url}/v1/made`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ topic: made }) });
+    expect(response.status).toBe(202);
+    await eventually(async () => {
+      expect(await partitions(made)).toBeGreaterThan(0);
+      expect(await partitions(`${made}.dlq`)).toBeGreaterThan(0);
+    });
+    const reader = await TopicReader.start(service.transport, [made]);
+    const [published] = await eventually(() => expectCount(reader.events, 1, `events on ${made}`)).finally(() => reader.stop());
+    expect(published?.payload).toMatchObject({ sku: 'SKU-MADE' });
   });
 
   it('refuses a request body over the configured limit', async () => {

@@ -8,12 +8,14 @@ import {
   createEmbeddedTransport,
   createKafkaTransport,
   embeddedTransportMigration,
+  ensureTopics,
   Inbox,
   namespacedTransport,
   messagingMigration,
   Outbox,
   SwitchyardExceptionFilter,
   SwitchyardServer,
+  type TopicSettings,
   type Transport,
   type TransportAdmin,
 } from '@switchyard/messaging';
@@ -63,6 +65,12 @@ export interface ServiceDefinition<S extends SettingsSchema = SettingsSchema> {
   readonly consumes: readonly string[];
   /** Topics it publishes to through its outbox (created on start, each with its .dlq). */
   readonly publishes?: readonly string[];
+  /**
+   * Prefixes of topics it publishes to that are not known at start (`fulfilment.instructions.` for a location's
+   * instructions): the outbox relay creates each such topic, with its .dlq, before its first publish there, on its
+   * own connection and outside any transaction (a handler never waits on the broker's admin API in its transaction).
+   */
+  readonly createsTopicsByPrefix?: readonly string[];
   /** Its own migrations; the outbox/inbox migration for `schema` is added in front. */
   readonly migrations?: readonly MigrationClass[];
   readonly entities?: DataSourceOptions['entities'];
@@ -223,6 +231,7 @@ export async function startService<S extends SettingsSchema>(definition: Service
       : createKafkaTransport({ brokers: config.KAFKA_BROKERS ?? [], clientId: config.KAFKA_CLIENT_ID ?? `switchyard-${definition.name}`, logger });
   const transport = options.transport ?? withNamespace(ownTransport(), config.TOPIC_NAMESPACE);
   const health = new HealthChecks(definition.name, dataSource, transport, definition.consumes[0] as string, config.HEALTH_CHECK_TIMEOUT_MS);
+  const topicSettings: TopicSettings = { partitions: config.TOPIC_PARTITIONS, replicationFactor: config.TOPIC_REPLICATION_FACTOR };
 
   let app: NestExpressApplication | undefined;
   try {
@@ -265,7 +274,8 @@ export async function startService<S extends SettingsSchema>(definition: Service
           groupId: definition.name,
           topics: definition.consumes,
           publishes: definition.publishes,
-          topicSettings: { partitions: config.TOPIC_PARTITIONS, replicationFactor: config.TOPIC_REPLICATION_FACTOR },
+          topicSettings,
+          relay: { ensureTopics: topicsOnFirstUse(transport, definition.createsTopicsByPrefix ?? [], topicSettings) },
           unhandledEvents: definition.unhandledEvents,
           logger,
         }),
@@ -328,6 +338,15 @@ function inboxPruning(schema: string, config: ServiceConfig): Provider {
       return pruned;
     },
   }));
+}
+
+/** The relay's hook for topics made on first use: those of `prefixes` among the ones it has not published to yet. */
+function topicsOnFirstUse(transport: Transport, prefixes: readonly string[], settings: TopicSettings): ((topics: readonly string[]) => Promise<void>) | undefined {
+  if (prefixes.length === 0) return undefined;
+  return async (topics) => {
+    const made = topics.filter((topic) => prefixes.some((prefix) => topic.startsWith(prefix)));
+    if (made.length > 0) await ensureTopics(transport, made, settings);
+  };
 }
 
 function withNamespace(transport: Transport, namespace: string | undefined): Transport {

@@ -2,7 +2,7 @@ import { ServiceDefinition } from '@switchyard/service-kit';
 import { CreateOrderStore1795300000000 } from './migrations/1795300000000-create-order-store';
 import { CreateParkedCancels1795400000000 } from './migrations/1795400000000-create-parked-cancels';
 import { OrchestratorModule } from './orchestrator.module';
-import { CONSUMES, PUBLISHES } from './orchestrator.topics';
+import { CONSUMES, CREATED_ON_FIRST_USE, PUBLISHES } from './orchestrator.topics';
 import { orchestratorSettings } from './orchestrator.settings';
 
 export const orchestratorService: ServiceDefinition<typeof orchestratorSettings> = {
@@ -11,6 +11,7 @@ export const orchestratorService: ServiceDefinition<typeof orchestratorSettings>
   module: OrchestratorModule,
   consumes: CONSUMES,
   publishes: PUBLISHES,
+  createsTopicsByPrefix: CREATED_ON_FIRST_USE,
   // Every event type on these topics has a handler, some deliberately doing nothing: a new type is dead-lettered until someone decides.
   unhandledEvents: 'dead-letter',
   migrations: [CreateOrderStore1795300000000, CreateParkedCancels1795400000000],

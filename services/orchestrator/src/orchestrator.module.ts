@@ -1,6 +1,5 @@
 import { Module } from '@nestjs/common';
-import type { Transport } from '@switchyard/messaging';
-import { MESSAGING_TRANSPORT, SERVICE_CONFIG, SERVICE_SETTINGS, ServiceLogger, type ServiceConfig } from '@switchyard/service-kit';
+import { SERVICE_SETTINGS, ServiceLogger } from '@switchyard/service-kit';
 import { CancelRequests } from './cancel-requests';
 import { OperatorGuard } from './ops/operator-auth';
 import { OperatorKeys } from './ops/operator-keys';
@@ -9,11 +8,9 @@ import { OrderSagas } from './order-sagas';
 import { OrderStore } from './order-store';
 import { parkedCancelExpiry } from './parked-cancel-expiry';
 import { ParkedCancels } from './parked-cancels';
-import { PUBLISHES } from './orchestrator.topics';
 import { sagaPolicyOf, type OrchestratorSettings } from './orchestrator.settings';
 import { SagaHandlers } from './saga.handlers';
 import { timerScanner } from './timer-scanner';
-import { PublishedTopics } from './topics';
 
 @Module({
   controllers: [SagaHandlers, OpsController],
@@ -26,16 +23,9 @@ import { PublishedTopics } from './topics';
       useFactory: (own: OrchestratorSettings) => new OperatorKeys(own.ORCHESTRATOR_OPERATOR_KEYS),
     },
     {
-      provide: PublishedTopics,
-      inject: [MESSAGING_TRANSPORT, SERVICE_CONFIG],
-      useFactory: (transport: Transport, config: ServiceConfig) =>
-        new PublishedTopics(transport, { partitions: config.TOPIC_PARTITIONS, replicationFactor: config.TOPIC_REPLICATION_FACTOR }, PUBLISHES),
-    },
-    {
       provide: OrderSagas,
-      inject: [OrderStore, SERVICE_SETTINGS, PublishedTopics, ServiceLogger],
-      useFactory: (store: OrderStore, own: OrchestratorSettings, topics: PublishedTopics, logger: ServiceLogger) =>
-        new OrderSagas(store, sagaPolicyOf(own), topics, logger, own.ORCHESTRATOR_APPEND_ATTEMPTS),
+      inject: [OrderStore, SERVICE_SETTINGS, ServiceLogger],
+      useFactory: (store: OrderStore, own: OrchestratorSettings, logger: ServiceLogger) => new OrderSagas(store, sagaPolicyOf(own), logger, own.ORCHESTRATOR_APPEND_ATTEMPTS),
     },
     { provide: ParkedCancels, useValue: new ParkedCancels() },
     {

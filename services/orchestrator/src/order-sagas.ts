@@ -5,7 +5,6 @@ import {
 import type { ServiceLogger } from '@switchyard/service-kit';
 import type { EntityManager } from 'typeorm';
 import type { OrderStore } from './order-store';
-import type { PublishedTopics } from './topics';
 
 /** Where a decision's messages go: the outbox of the same transaction. */
 export type OutboxSink = (messages: readonly OutgoingEvent[]) => Promise<unknown>;
@@ -39,7 +38,6 @@ export class OrderSagas {
   constructor(
     private readonly store: OrderStore,
     private readonly policy: SagaPolicy,
-    private readonly topics: PublishedTopics,
     private readonly logger: ServiceLogger,
     private readonly maxAttempts: number,
   ) {}
@@ -51,9 +49,8 @@ export class OrderSagas {
         const applied = await this.attempt(em, orderId, input);
         await em.query(`RELEASE SAVEPOINT ${SAVEPOINT}`);
         if (applied.outcome === 'appended') {
-          const messages = outgoingMessages(applied.events);
-          await this.topics.ensure(messages);
-          await publish(messages);
+          // A location's instruction topic that does not exist yet is made by the relay, outside this transaction.
+          await publish(outgoingMessages(applied.events));
         }
         return applied;
       } catch (error) {
