@@ -40,6 +40,13 @@ export const serviceSettings = {
   LOG_LEVEL: settings.oneOf(['debug', 'info', 'warn', 'error'] as const, { default: 'info' }),
   HTTP_BODY_LIMIT: settings.string({ default: '256kb', pattern: /^\d{1,6}(b|kb|mb)$/, doc: 'largest JSON request body' }),
   HEALTH_CHECK_TIMEOUT_MS: settings.int({ default: 2_000, min: 100, max: 60_000 }),
+  DATABASE_POOL_SIZE: settings.int({ default: 10, min: 1, max: 500, doc: 'connections the service keeps to its database' }),
+  DATABASE_POOL_WAIT_MS: settings.int({
+    default: 30_000,
+    min: 100,
+    max: 600_000,
+    doc: 'how long a request or handler waits for a free connection before it fails (a burst waits its turn rather than failing)',
+  }),
   INBOX_RETENTION_HOURS: settings.int({
     default: 168,
     min: 1,
@@ -224,7 +231,12 @@ export async function startService<S extends SettingsSchema>(definition: Service
 
   const ownDataSource = options.dataSource === undefined;
   const embedded = options.transport === undefined && config.MESSAGING_TRANSPORT === 'embedded';
-  const dataSource = options.dataSource ?? (await openServiceDatabase(definition, { url: config.DATABASE_URL, embeddedLog: embedded }));
+  const dataSource = options.dataSource ?? (await openServiceDatabase(definition, {
+      url: config.DATABASE_URL,
+      embeddedLog: embedded,
+      maxConnections: config.DATABASE_POOL_SIZE,
+      waitForConnectionMs: config.DATABASE_POOL_WAIT_MS,
+    }));
   const ownTransport = (): Transport =>
     embedded
       ? createEmbeddedTransport({ dataSource, logger })
@@ -359,6 +371,8 @@ export interface OpenServiceDatabaseOptions {
   readonly embeddedLog?: boolean;
   /** The pool size; 10 by default. */
   readonly maxConnections?: number;
+  /** How long a caller waits for a free connection before it fails; 30 s by default. */
+  readonly waitForConnectionMs?: number;
 }
 
 /**
@@ -366,7 +380,7 @@ export interface OpenServiceDatabaseOptions {
  * tables, its own migrations table): for the service itself, and for its command-line tools and tests.
  */
 export async function openServiceDatabase(definition: ServiceDefinition, options: OpenServiceDatabaseOptions): Promise<DataSource> {
-  const { url, embeddedLog = false, maxConnections = 10 } = options;
+  const { url, embeddedLog = false, maxConnections = 10, waitForConnectionMs = 30_000 } = options;
   const dataSource = new DataSource({
     type: 'postgres',
     url,
@@ -376,7 +390,7 @@ export async function openServiceDatabase(definition: ServiceDefinition, options
     // One migration history per service, so services sharing a database never see each other's.
     migrationsTableName: `${definition.schema}_migrations`,
     synchronize: false,
-    extra: { max: maxConnections, connectionTimeoutMillis: 5_000 },
+    extra: { max: maxConnections, connectionTimeoutMillis: waitForConnectionMs },
   });
   await dataSource.initialize();
   try {
