@@ -55,17 +55,11 @@ export interface DeliveryPage {
 
 export type RedeliveryOutcome = 'REQUEUED' | 'NOT_FOUND' | 'NOT_FAILED' | 'ERASED';
 
-interface ClaimRow {
-  delivery_id: string;
-  order_id: string;
-  status_key: string;
-  recipient: string;
-  medium: Medium;
-  template: string;
+/** A claimed row: the delivery's columns, with what sending and recording it need. */
+interface ClaimRow extends Omit<DeliveryRow, 'state' | 'last_error'> {
   triggered_by: string;
   caused_by: string;
   content: MessageContent | AlertContent;
-  attempts: number;
   claim_token: string;
   lease_ran_out: boolean;
 }
