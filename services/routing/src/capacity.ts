@@ -20,6 +20,10 @@ type ShipmentRow = {
   plan: EventPayload<'OrderRouted'>['plan'];
 };
 
+/** A planned shipment with its decision's attempt and plan (ShipmentRow). */
+const SHIPMENTS = `SELECT s.shipment_id, d.attempt, s.location_id, s.reservation_id, s.dispatched, s.release_reason, d.plan
+  FROM routing.planned_shipments s JOIN routing.decisions d ON d.decision_id = s.decision_id`;
+
 const linesOf = (row: ShipmentRow): readonly LineQuantity[] => row.plan.shipments.find((s) => s.shipmentId === row.shipment_id)?.lines ?? [];
 
 /**
@@ -132,9 +136,7 @@ export class PlannedCapacity {
   /** The order's planned shipments that have not left, newest attempt first, locked for this transaction. */
   private async shipmentsOfOrder(em: EntityManager, orderId: string): Promise<ShipmentRow[]> {
     return em.query(
-      `SELECT s.shipment_id, d.attempt, s.location_id, s.reservation_id, s.dispatched, s.release_reason, d.plan
-       FROM routing.planned_shipments s JOIN routing.decisions d ON d.decision_id = s.decision_id
-       WHERE d.order_id = $1 AND NOT s.dispatched
+      `${SHIPMENTS} WHERE d.order_id = $1 AND NOT s.dispatched
        ORDER BY d.attempt DESC, s.shipment_id
        FOR UPDATE OF s`,
       [orderId],
@@ -143,9 +145,7 @@ export class PlannedCapacity {
 
   private async shipment(em: EntityManager, shipmentId: string): Promise<ShipmentRow | undefined> {
     const [row]: ShipmentRow[] = await em.query(
-      `SELECT s.shipment_id, d.attempt, s.location_id, s.reservation_id, s.dispatched, s.release_reason, d.plan
-       FROM routing.planned_shipments s JOIN routing.decisions d ON d.decision_id = s.decision_id
-       WHERE s.shipment_id = $1`,
+      `${SHIPMENTS} WHERE s.shipment_id = $1`,
       [shipmentId],
     );
     return row;

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { AnyEvent, DecodedEvent, EventCodec, EventOf, EventPayload, EventType, keyOf, topicOf } from '@switchyard/contracts';
 import { createTestDatabase, parseBrokers, type TestDatabase } from '@switchyard/infra';
-import { createKafkaTransport, ensureTopics, Headers, namespacedTransport, type Transport, type TransportConsumer } from '@switchyard/messaging';
+import { createKafkaTransport, ensureTopics, Headers, namespacedTransport, tapTopics, type ConsumedMessage, type Tap, type Transport } from '@switchyard/messaging';
 import { RunningService, ServiceDefinition, startService } from '../start-service';
 
 const codec = new EventCodec();
@@ -74,10 +74,11 @@ export class TopicReader {
   /** Per `topic/partition`: the offset after the last message read. */
   private readonly next = new Map<string, bigint>();
 
+  private tap: Tap | undefined;
+
   private constructor(
     private readonly transport: Transport,
     private readonly topics: readonly string[],
-    private readonly consumer: TransportConsumer,
   ) {}
 
   get events(): DecodedEvent[] {
@@ -87,25 +88,17 @@ export class TopicReader {
   /** Reads `topics` (created first where missing) with a group of its own. */
   static async start(transport: Transport, topics: readonly string[]): Promise<TopicReader> {
     await ensureTopics(transport, topics, { partitions: 3, replicationFactor: 1 });
-    const consumer = transport.consumer({ groupId: `spec-reader-${randomUUID()}` });
-    const reader = new TopicReader(transport, topics, consumer);
-    await consumer.connect();
-    await consumer.subscribe({ topics, fromBeginning: true });
-    await consumer.run({
-      eachBatch: async (batch) => {
-        for (const message of batch.messages) {
-          let event: DecodedEvent | undefined;
-          try {
-            event = message.value ? codec.decode(message.value) : undefined;
-          } catch {
-            event = undefined;
-          }
-          reader.received.push({ topic: message.topic, partition: message.partition, offset: message.offset, key: message.key, headers: message.headers, event });
-          reader.next.set(`${message.topic}/${message.partition}`, BigInt(message.offset) + 1n);
-          batch.markProcessed(message);
-        }
-      },
-    });
+    const reader = new TopicReader(transport, topics);
+    const read = (message: ConsumedMessage, event: DecodedEvent | undefined) => {
+      reader.received.push({ topic: message.topic, partition: message.partition, offset: message.offset, key: message.key, headers: message.headers, event });
+      reader.next.set(`${message.topic}/${message.partition}`, BigInt(message.offset) + 1n);
+    };
+    reader.tap = await tapTopics(
+      transport,
+      // Bytes that are not an event (a dead-letter topic keeps those too) are read all the same, with no event.
+      { groupId: `spec-reader-${randomUUID()}`, topics, onError: (_error, message) => read(message, undefined) },
+      (message) => read(message, message.value ? codec.decode(message.value) : undefined),
+    );
     return reader;
   }
 
@@ -149,7 +142,7 @@ export class TopicReader {
   }
 
   async stop(): Promise<void> {
-    await this.consumer.disconnect();
+    await this.tap?.stop();
   }
 }
 
