@@ -44,12 +44,14 @@ export class SagaHandlers {
     const em = ctx.entityManager;
     const publish: OutboxSink = (m) => ctx.outbox.add(m);
     if (input.type === 'OrderAccepted' || input.type === 'OrderRejected') await this.cancels.lockForStart(em, orderId);
-    // With a cancel waiting, the start records the order and asks nothing (no RouteOrder): the cancel follows.
-    const decided: SagaInput = input.type === 'OrderAccepted' ? { ...input, cancelWaiting: await this.cancels.waiting(em, orderId) } : input;
+    // With a cancel waiting, the start records the order and asks nothing (no RouteOrder): the cancel follows. The
+    // order's lock keeps any other request from parking until this transaction ends, so the answer stays true.
+    const cancelWaiting = input.type === 'OrderAccepted' && (await this.cancels.waiting(em, orderId));
+    const decided: SagaInput = input.type === 'OrderAccepted' ? { ...input, cancelWaiting } : input;
     const applied = await this.sagas.apply(em, orderId, decided, publish);
     if (applied.outcome === 'unknown-order') this.logger.debug('ignored: no stream for this order', { orderId, eventType: input.type });
     // A cancel request that came first was parked: it is decided in this transaction, right after the start.
-    if (input.type === 'OrderAccepted') await this.cancels.orderStarted(em, orderId, input.now, publish);
+    if (cancelWaiting) await this.cancels.orderStarted(em, orderId, input.now, publish);
     if (input.type === 'OrderRejected') await this.cancels.orderRejected(em, orderId);
   }
 
